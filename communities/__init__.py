@@ -1,0 +1,1 @@
+"""Communities: neighbourhoods, their members (the register), roles and interests."""

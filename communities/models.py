@@ -1,0 +1,365 @@
+"""Neighbourhoods, reference geography, memberships, roles, access codes and interests."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class UnitType(models.TextChoices):
+    WARD = "ward", "Electoral ward"
+    LSOA = "lsoa", "Lower layer super output area"
+    MSOA = "msoa", "Middle layer super output area"
+    LAD = "lad", "Local authority district"
+
+
+class GeographyUnit(models.Model):
+    """An ONS geography unit from reference data (IMD decile, "left behind" flag)."""
+
+    code = models.CharField(max_length=9)
+    unit_type = models.CharField(max_length=8, choices=UnitType.choices)
+    vintage = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=200)
+    local_authority = models.CharField(max_length=200, blank=True)
+    imd_decile = models.PositiveSmallIntegerField(null=True, blank=True)
+    left_behind = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["code", "vintage"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "vintage"], name="geounit_code_vintage_uniq"),
+            models.CheckConstraint(
+                condition=Q(imd_decile__isnull=True) | Q(imd_decile__gte=1, imd_decile__lte=10),
+                name="geounit_imd_decile_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code}, {self.vintage})"
+
+
+class Postcode(models.Model):
+    """A postcode (normalised: upper case, no spaces) and the units it lies in."""
+
+    postcode = models.CharField(max_length=8, unique=True)
+    ward_code = models.CharField(max_length=9, blank=True, db_index=True)
+    lsoa_code = models.CharField(max_length=9, blank=True)
+    msoa_code = models.CharField(max_length=9, blank=True)
+    lad_code = models.CharField(max_length=9, blank=True)
+
+    class Meta:
+        ordering = ["postcode"]
+
+    def __str__(self) -> str:
+        return self.postcode
+
+    def unit_codes(self) -> set[str]:
+        return {c for c in (self.ward_code, self.lsoa_code, self.msoa_code, self.lad_code) if c}
+
+
+class Neighbourhood(models.Model):
+    """A neighbourhood whose residents decide how its fund is spent."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted for verification"
+        VERIFIED = "verified", "Verified"
+        ACTIVE = "active", "Active"
+        CLOSING = "closing", "Closing"
+        CLOSED = "closed", "Closed"
+        REJECTED = "rejected", "Rejected"
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=140, unique=True)
+    description = models.TextField(blank=True)
+    boundary = models.JSONField(null=True, blank=True, help_text="GeoJSON Polygon/MultiPolygon")
+    population_estimate = models.PositiveIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    registrant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="registered_neighbourhoods"
+    )
+    # Denormalised from the reference data of the area's units (refreshed by a service).
+    left_behind = models.BooleanField(default=False)
+    imd_decile = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Partnership rules; defaults from settings.COMMONPURSE.
+    min_partnership_members = models.PositiveSmallIntegerField(default=8)
+    min_resident_share = models.PositiveSmallIntegerField(default=51, help_text="percent")
+    membership_valid_days = models.PositiveIntegerField(default=730)
+    created_at = models.DateTimeField(default=timezone.now)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    rejected_at = models.DateTimeField(null=True, blank=True)
+    rejection_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_resident_share__lte=100), name="nbhd_resident_share_pct"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AreaUnit(models.Model):
+    """One ONS unit that makes up a neighbourhood's area."""
+
+    neighbourhood = models.ForeignKey(Neighbourhood, on_delete=models.CASCADE, related_name="units")
+    code = models.CharField(max_length=9)
+    unit_type = models.CharField(max_length=8, choices=UnitType.choices)
+    vintage = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["neighbourhood", "code", "vintage"], name="areaunit_nbhd_code_uniq"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.get_unit_type_display()}, {self.vintage})"
+
+
+class Connection(models.TextChoices):
+    LIVES = "lives", "I live here"
+    WORKS = "works", "I work here"
+    STUDIES = "studies", "I study here"
+    VOLUNTEERS = "volunteers", "I volunteer here"
+
+
+class AgeBand(models.TextChoices):
+    """Ordered youngest first: a round's minimum age band compares by position."""
+
+    UNDER_16 = "under_16", "Under 16"
+    AGE_16_17 = "16_17", "16 to 17"
+    AGE_18_24 = "18_24", "18 to 24"
+    AGE_25_34 = "25_34", "25 to 34"
+    AGE_35_49 = "35_49", "35 to 49"
+    AGE_50_64 = "50_64", "50 to 64"
+    AGE_65_PLUS = "65_plus", "65 or over"
+
+    @classmethod
+    def rank(cls, value: str) -> int:
+        return list(cls.values).index(value)
+
+
+class VerificationMethod(models.TextChoices):
+    POSTCODE = "postcode", "Postcode in the area"
+    ACCESS_CODE = "access_code", "One-time access code"
+    ATTESTATION = "attestation", "In-person attestation by a trustee"
+
+
+class MembershipQuerySet(models.QuerySet):
+    def active(self, at=None):
+        """Verified and not expired: the people who count as members now."""
+        at = at or timezone.now()
+        return self.filter(status=Membership.Status.VERIFIED).filter(
+            Q(expires_at__isnull=True) | Q(expires_at__gt=at)
+        )
+
+
+class Membership(models.Model):
+    """A person's place in a neighbourhood's member register, and how it was verified."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for verification"
+        VERIFIED = "verified", "Verified"
+        EXPIRED = "expired", "Expired"
+        LEFT = "left", "Left"
+        REJECTED = "rejected", "Rejected"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    neighbourhood = models.ForeignKey(
+        Neighbourhood, on_delete=models.CASCADE, related_name="memberships"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    connection = models.CharField(max_length=12, choices=Connection.choices)
+    age_band = models.CharField(max_length=10, choices=AgeBand.choices)
+    # The raw postcode is kept only until verification; then only the derived unit stays.
+    postcode = models.CharField(max_length=8, blank=True)
+    unit_code = models.CharField(max_length=9, blank=True)
+    verification_method = models.CharField(
+        max_length=12, choices=VerificationMethod.choices, blank=True
+    )
+    verification_evidence = models.JSONField(default=dict, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    left_at = models.DateTimeField(null=True, blank=True)
+    rejection_reason = models.TextField(blank=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "neighbourhood"], name="membership_user_nbhd_uniq"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.neighbourhood}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.VERIFIED and (
+            self.expires_at is None or self.expires_at > timezone.now()
+        )
+
+
+class Role(models.TextChoices):
+    TRUSTEE = "trustee", "Trustee"
+    CHAIR = "chair", "Chair"
+    FINANCE_OFFICER = "finance_officer", "Finance officer"
+    FUNDER_AUDITOR = "funder_auditor", "Funder auditor"
+
+
+class RoleAssignmentQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(ended_at__isnull=True)
+
+
+class RoleAssignment(models.Model):
+    """A decision or money role in one neighbourhood. A chair also holds a trustee role."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_assignments"
+    )
+    neighbourhood = models.ForeignKey(
+        Neighbourhood, on_delete=models.CASCADE, related_name="role_assignments"
+    )
+    role = models.CharField(max_length=16, choices=Role.choices)
+    organisation = models.CharField(
+        max_length=200, blank=True, help_text="Funder or fund-holding organisation, for staff roles"
+    )
+    appointed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RoleAssignmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["neighbourhood", "role", "started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "neighbourhood", "role"],
+                condition=Q(ended_at__isnull=True),
+                name="role_one_current_per_user",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} as {self.get_role_display()} of {self.neighbourhood}"
+
+
+class AccessCodeBatch(models.Model):
+    """A batch of one-time codes printed on letters or handed out at an event."""
+
+    neighbourhood = models.ForeignKey(
+        Neighbourhood, on_delete=models.CASCADE, related_name="access_code_batches"
+    )
+    label = models.CharField(max_length=120)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class AccessCode(models.Model):
+    """One code: works once, until the batch expires."""
+
+    batch = models.ForeignKey(AccessCodeBatch, on_delete=models.CASCADE, related_name="codes")
+    code = models.CharField(max_length=16, unique=True)
+    used_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Interest(models.Model):
+    """An entry in the register of interests of someone with a decision or money role."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="interests"
+    )
+    neighbourhood = models.ForeignKey(
+        Neighbourhood, on_delete=models.CASCADE, related_name="interests"
+    )
+    organisation = models.CharField(max_length=200)
+    nature = models.CharField(max_length=200, help_text="e.g. trustee, employee, family member")
+    since = models.DateField()
+    ended_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["organisation"]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.nature} of {self.organisation}"
+
+
+class ConflictDeclaration(models.Model):
+    """A declared conflict on one item (a proposal, a grant, a claim...). Whoever declared
+    takes no part in deciding it. The item is named by type label and id so that this app
+    needs no import of the apps above it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conflicts"
+    )
+    neighbourhood = models.ForeignKey(
+        Neighbourhood, on_delete=models.CASCADE, related_name="conflicts"
+    )
+    object_type = models.CharField(max_length=80)
+    object_id = models.CharField(max_length=64)
+    reason = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "object_type", "object_id"], name="conflict_once_per_item"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} conflicted on {self.object_type}:{self.object_id}"

@@ -1,0 +1,31 @@
+"""`python manage.py seed_demo`: load demo data; running it again changes nothing."""
+
+import importlib
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from demo.users import DEMO_PASSWORD, DEMO_USERS, seed_users
+
+# Lower apps first: each app's demo builds on the ones before it.
+APP_DEMOS = ["communities.demo", "proposals.demo", "voting.demo", "funds.demo"]
+
+
+class Command(BaseCommand):
+    help = "Load demo data (idempotent) and print the demo logins."
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            users = seed_users()
+            for module_name in APP_DEMOS:
+                try:
+                    module = importlib.import_module(module_name)
+                except ModuleNotFoundError as exc:
+                    if exc.name != module_name:
+                        raise
+                    continue
+                self.stdout.write(f"Seeding {module_name} ...")
+                module.seed(users=users, stdout=self.stdout)
+        self.stdout.write(self.style.SUCCESS("Demo data ready. Demo logins:"))
+        for email, name, _ in DEMO_USERS:
+            self.stdout.write(f"  {email:<24} password: {DEMO_PASSWORD}   ({name})")

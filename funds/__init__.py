@@ -1,0 +1,1 @@
+"""Funds: money from funders, grants, payments, claims with receipts, the double-entry ledger."""

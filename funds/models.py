@@ -1,0 +1,1 @@
+"""Funds, grants and the ledger (built by the money-half issues)."""

@@ -1,0 +1,1 @@
+"""Proposals: residents' investment ideas, their screening, support, comments and delivery."""

@@ -1,0 +1,1 @@
+"""Voting: participatory budgeting rounds, ballots online and on paper, and counting."""

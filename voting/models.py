@@ -1,0 +1,1 @@
+"""Vote rounds, pots, ballots and participation records."""
