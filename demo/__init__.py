@@ -1,1 +1,1 @@
-"""Demo data: `python manage.py seed_demo` (idempotent). Each app adds its part in `<app>/demo.py`."""
+"""Demo data: `python manage.py seed_demo` (idempotent); each app adds `<app>/demo.py`."""
