@@ -1,0 +1,207 @@
+"""Time every counting rule on every shared Pabulib file, against pabutools where it finishes in
+time.
+
+Run from the repo root: ``python -m bench.tally [--pabutools-cap 20] [--no-pabutools] [--files ...]
+[--rules ...]``. Each file is counted in a fresh subprocess (so the peak memory, ru_maxrss, is that
+file's);
+pabutools runs in its own subprocess per (file, rule) with a time cap and a 4 GiB address-space
+limit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DATA_DIR = Path(os.environ.get("COMMONPURSE_PABULIB_DIR") or REPO.parent / "shared" / "pabulib")
+ADDRESS_SPACE_LIMIT = 4 * 1024**3
+
+TARGET_RULE_SECONDS = 2.0
+TARGET_PEAK_MB = 500.0
+TARGET_ADD1_GREEDY_WARSZAWA_2026 = 5.0
+TARGET_PARSE_LARGEST = 1.0
+TARGET_CITY_SECONDS = 1.0
+
+APPROVAL_ONLY = {"greedy-per-cost", "mes-cardinality", "mes-cardinality-add1", "phragmen"}
+CUMULATIVE_ONLY = {"greedy-points", "mes-points"}
+
+OURS = r"""
+import json, resource, sys, time
+sys.path.insert(0, sys.argv[1])
+from voting.counting import RULES, parse_pabulib, tally
+path, rules = sys.argv[2], sys.argv[3].split(",")
+start = time.perf_counter()
+election = parse_pabulib(path)
+result = {"parse": time.perf_counter() - start, "vote_type": election.vote_type, "rules": {}}
+for rule in rules:
+    start = time.perf_counter()
+    try:
+        tally(election, rule)
+        result["rules"][rule] = time.perf_counter() - start
+    except ValueError as error:
+        result["rules"][rule] = str(error)
+result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps(result))
+"""
+
+PABUTOOLS = r"""
+import resource, sys, time
+limit = int(sys.argv[3])
+resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+from pabutools import election as pe, rules as pr
+instance, profile = pe.parse_pabulib(sys.argv[1])
+cost = {"sat_class": pe.Cost_Sat}
+card = {"sat_class": pe.Cardinality_Sat}
+points = {"sat_class": pe.Additive_Cardinal_Sat}
+calls = {
+    "greedy": lambda: pr.greedy_utilitarian_welfare(instance, profile, **cost),
+    "greedy-per-cost": lambda: pr.greedy_utilitarian_welfare(instance, profile, **card),
+    "greedy-points": lambda: pr.greedy_utilitarian_welfare(
+        instance, profile, sat_class=pe.Additive_Cardinal_Sat
+    ),
+    "mes": lambda: pr.method_of_equal_shares(instance, profile, **cost),
+    "mes-add1": lambda: pr.method_of_equal_shares(
+        instance, profile, voter_budget_increment=1, **cost
+    ),
+    "mes-add1-greedy": lambda: pr.completion_by_rule_combination(
+        instance, profile, [pr.method_of_equal_shares, pr.greedy_utilitarian_welfare],
+        [{"voter_budget_increment": 1, **cost}, cost],
+    ),
+    "mes-cardinality": lambda: pr.method_of_equal_shares(instance, profile, **card),
+    "mes-cardinality-add1": lambda: pr.method_of_equal_shares(
+        instance, profile, sat_class=pe.Cardinality_Sat, voter_budget_increment=1
+    ),
+    "mes-points": lambda: pr.method_of_equal_shares(instance, profile, **points),
+    "phragmen": lambda: pr.sequential_phragmen(instance, profile),
+}
+call = calls.get(sys.argv[2])
+if call is None:
+    print("n/a")
+    sys.exit(0)
+start = time.perf_counter()
+call()
+print(time.perf_counter() - start)
+"""
+
+
+def _applicable(rule: str, vote_type: str) -> bool:
+    if rule in APPROVAL_ONLY:
+        return vote_type in ("approval", "choose-1")
+    if rule in CUMULATIVE_ONLY:
+        return vote_type == "cumulative"
+    return True
+
+
+def _vote_type(path: Path) -> str:
+    with path.open(encoding="utf-8-sig") as handle:
+        for line in handle:
+            if line.lower().startswith("vote_type;"):
+                return line.split(";", 1)[1].strip()
+    return ""
+
+
+def _ours(path: Path, rules: list[str]) -> dict:
+    run = subprocess.run(
+        [sys.executable, "-c", OURS, str(REPO), str(path), ",".join(rules)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(run.stdout)
+
+
+def _pabutools(path: Path, rule: str, cap: float) -> str:
+    try:
+        run = subprocess.run(
+            [sys.executable, "-c", PABUTOOLS, str(path), rule, str(ADDRESS_SPACE_LIMIT)],
+            capture_output=True,
+            text=True,
+            timeout=cap + 30,  # parsing is not timed; the cap applies to the call below
+        )
+    except subprocess.TimeoutExpired:
+        return f">{cap:g}"
+    if run.returncode != 0:
+        return "MemoryError" if "MemoryError" in run.stderr else "error"
+    text = run.stdout.strip()
+    if text == "n/a":
+        return text
+    seconds = float(text)
+    return f">{cap:g}" if seconds > cap else f"{seconds:.3f}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--pabutools-cap", type=float, default=20.0, help="seconds per pabutools call"
+    )
+    parser.add_argument("--no-pabutools", action="store_true", help="time our code only")
+    parser.add_argument("--files", nargs="*", help="file names (default: every .pb file)")
+    parser.add_argument("--rules", nargs="*", help="rule ids (default: all)")
+    args = parser.parse_args(argv)
+
+    sys.path.insert(0, str(REPO))
+    from voting.counting import RULES
+
+    if not DATA_DIR.is_dir():
+        print(f"no data: {DATA_DIR} not found (set COMMONPURSE_PABULIB_DIR)")
+        return 0
+    files = (
+        [DATA_DIR / name for name in args.files] if args.files else sorted(DATA_DIR.glob("*.pb"))
+    )
+    rules = args.rules or list(RULES)
+    print(
+        f"{'file':<42} {'rule':<26} {'ours s':>8} {'peak MB':>8} {'pabutools s':>12} {'ratio':>8}"
+    )
+    failures: list[str] = []
+    parse_times: dict[str, float] = {}
+    for path in files:
+        vote_type = _vote_type(path)
+        wanted = [rule for rule in rules if _applicable(rule, vote_type)]
+        ours = _ours(path, wanted)
+        parse_times[path.name] = ours["parse"]
+        peak = ours["peak_mb"]
+        print(f"{path.stem:<42} {'(parse)':<26} {ours['parse']:>8.3f} {peak:>8.0f}")
+        if peak > TARGET_PEAK_MB:
+            failures.append(f"{path.name}: peak {peak:.0f} MB > {TARGET_PEAK_MB:.0f} MB")
+        for rule, seconds in ours["rules"].items():
+            if isinstance(seconds, str):
+                print(f"{path.stem:<42} {rule:<26} {'n/a':>8}   ({seconds[:60]})")
+                continue
+            theirs = (
+                "-"
+                if args.no_pabutools or rule == "city"
+                else _pabutools(path, rule, args.pabutools_cap)
+            )
+            ratio = f"{float(theirs) / seconds:.0f}x" if theirs[0].isdigit() and seconds > 0 else ""
+            print(
+                f"{path.stem:<42} {rule:<26} {seconds:>8.3f} {'':>8} {theirs:>12} {ratio:>8}",
+                flush=True,
+            )
+            limit = TARGET_CITY_SECONDS if rule == "city" else TARGET_RULE_SECONDS
+            if seconds > limit:
+                failures.append(f"{path.name} {rule}: {seconds:.2f} s > {limit:g} s")
+            if path.name == "Poland_Warszawa_2026.pb" and rule == "mes-add1-greedy":
+                verdict = "PASS" if seconds < TARGET_ADD1_GREEDY_WARSZAWA_2026 else "FAIL"
+                print(
+                    f"  {verdict}: mes-add1-greedy on Warszawa 2026 {seconds:.2f} s (target < 5 s)"
+                )
+    print()
+    if parse_times:
+        largest = max(files, key=lambda p: p.stat().st_size).name
+        if largest in parse_times:
+            seconds = parse_times[largest]
+            verdict = "PASS" if seconds < TARGET_PARSE_LARGEST else "FAIL"
+            print(f"{verdict}: parse largest file ({largest}) {seconds:.3f} s (target < 1 s)")
+    print(f"{'FAIL' if failures else 'PASS'}: every rule < 2 s, city < 1 s, peak < 500 MB per file")
+    for failure in failures:
+        print(f"  FAIL {failure}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

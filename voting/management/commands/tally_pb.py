@@ -1,0 +1,35 @@
+"""``manage.py tally_pb FILE.pb --rule RULE``: count a Pabulib file and print the winners as one
+JSON
+line.
+"""
+
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from voting.counting import RULES, PabulibError, parse_pabulib, tally
+
+
+class Command(BaseCommand):
+    help = "Count a Pabulib (.pb) file with one rule; print {winners, total_cost} as JSON."
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", help="the .pb file")
+        parser.add_argument("--rule", required=True, choices=RULES, help="counting rule")
+
+    def handle(self, *args, **options):
+        try:
+            election = parse_pabulib(options["path"])
+        except PabulibError as error:
+            raise CommandError(f"line {error.line}: {error.reason}") from error
+        except OSError as error:
+            raise CommandError(
+                f"cannot read {options['path']}: {error.strerror or error}"
+            ) from error
+        for warning in election.warnings:
+            self.stderr.write(f"warning: {warning}")
+        try:
+            outcome = tally(election, options["rule"])
+        except ValueError as error:
+            raise CommandError(str(error)) from error
+        self.stdout.write(json.dumps(outcome.as_json()))
