@@ -59,6 +59,18 @@ class Postcode(models.Model):
         return {c for c in (self.ward_code, self.lsoa_code, self.msoa_code, self.lad_code) if c}
 
 
+class NeighbourhoodQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Verified and later neighbourhoods are public; drafts, submissions and rejections
+        are seen only by their registrant and platform admins."""
+        public = Q(status__in=["verified", "active", "closing", "closed"])
+        if not getattr(user, "is_authenticated", False):
+            return self.filter(public)
+        if getattr(user, "is_platform_admin", False):
+            return self
+        return self.filter(public | Q(registrant=user))
+
+
 class Neighbourhood(models.Model):
     """A neighbourhood whose residents decide how its fund is spent."""
 
@@ -93,6 +105,8 @@ class Neighbourhood(models.Model):
     activated_at = models.DateTimeField(null=True, blank=True)
     rejected_at = models.DateTimeField(null=True, blank=True)
     rejection_reason = models.TextField(blank=True)
+
+    objects = NeighbourhoodQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -156,6 +170,23 @@ class VerificationMethod(models.TextChoices):
 
 
 class MembershipQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Your own memberships, and the register of neighbourhoods where you are a trustee
+        or chair with two-factor set up (the only people who manage members)."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        from accounts.permissions import has_mfa, is_verified
+
+        if not is_verified(user):
+            return self.filter(user=user)
+        mine = Q(user=user)
+        if has_mfa(user):
+            managed = RoleAssignment.objects.current().filter(
+                user=user, role__in=["trustee", "chair"]
+            )
+            mine |= Q(neighbourhood__in=managed.values("neighbourhood"))
+        return self.filter(mine)
+
     def active(self, at=None):
         """Verified and not expired: the people who count as members now."""
         at = at or timezone.now()
@@ -201,6 +232,8 @@ class Membership(models.Model):
     verified_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     left_at = models.DateTimeField(null=True, blank=True)
+    renewed_at = models.DateTimeField(null=True, blank=True)
+    rejected_at = models.DateTimeField(null=True, blank=True)
     rejection_reason = models.TextField(blank=True)
 
     objects = MembershipQuerySet.as_manager()
@@ -310,9 +343,33 @@ class AccessCode(models.Model):
 
     class Meta:
         ordering = ["id"]
+        constraints = [
+            # A code is either unused, or used once by someone at a known time.
+            models.CheckConstraint(
+                condition=Q(used_at__isnull=True, used_by__isnull=True) | Q(used_at__isnull=False),
+                name="accesscode_used_consistent",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.code
+
+
+class InterestQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Your own entries, and the whole register of neighbourhoods where you are a
+        trustee, chair or funder auditor with two-factor set up."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        from accounts.permissions import has_mfa, is_verified
+
+        mine = Q(user=user)
+        if is_verified(user) and has_mfa(user):
+            readers = RoleAssignment.objects.current().filter(
+                user=user, role__in=["trustee", "chair", "funder_auditor"]
+            )
+            mine |= Q(neighbourhood__in=readers.values("neighbourhood"))
+        return self.filter(mine)
 
 
 class Interest(models.Model):
@@ -329,6 +386,8 @@ class Interest(models.Model):
     since = models.DateField()
     ended_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = InterestQuerySet.as_manager()
 
     class Meta:
         ordering = ["organisation"]

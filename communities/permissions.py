@@ -95,3 +95,145 @@ def has_conflict(user, obj) -> bool:
     return ConflictDeclaration.objects.filter(
         user=user, object_type=obj._meta.label_lower, object_id=str(obj.pk)
     ).exists()
+
+
+# --- Predicates for this app's actions -------------------------------------------------
+# Each is pure apart from cached reads of the user's roles and memberships; services call
+# them and raise, views and templates call them to decide what to show.
+
+PUBLIC_STATUSES = (
+    Neighbourhood.Status.VERIFIED,
+    Neighbourhood.Status.ACTIVE,
+    Neighbourhood.Status.CLOSING,
+    Neighbourhood.Status.CLOSED,
+)
+JOINABLE_STATUSES = (Neighbourhood.Status.VERIFIED, Neighbourhood.Status.ACTIVE)
+INTEREST_ROLES = DECISION_ROLES
+INTEREST_READERS = (Role.TRUSTEE, Role.CHAIR, Role.FUNDER_AUDITOR)
+
+
+def _is_registrant(user, neighbourhood: Neighbourhood) -> bool:
+    return getattr(user, "is_authenticated", False) and neighbourhood.registrant_id == user.pk
+
+
+def can_view_neighbourhood(user, neighbourhood: Neighbourhood) -> bool:
+    """Verified and later neighbourhoods are public; drafts only to the registrant and admins."""
+    if neighbourhood.status in PUBLIC_STATUSES:
+        return True
+    return _is_registrant(user, neighbourhood) or is_platform_admin(user)
+
+
+def can_register_neighbourhood(user, obj=None) -> bool:
+    """Anyone signed in with a verified email may draft a neighbourhood."""
+    return is_verified(user)
+
+
+def can_edit_neighbourhood(user, neighbourhood: Neighbourhood) -> bool:
+    """The registrant edits their draft until they submit it."""
+    return (
+        is_verified(user)
+        and _is_registrant(user, neighbourhood)
+        and neighbourhood.status == Neighbourhood.Status.DRAFT
+    )
+
+
+def can_submit_neighbourhood(user, neighbourhood: Neighbourhood) -> bool:
+    return can_edit_neighbourhood(user, neighbourhood)
+
+
+def can_verify_neighbourhood(user, neighbourhood: Neighbourhood) -> bool:
+    """A platform admin checks a submitted neighbourhood; never one they registered."""
+    return (
+        is_platform_admin(user)
+        and not _is_registrant(user, neighbourhood)
+        and neighbourhood.status == Neighbourhood.Status.SUBMITTED
+    )
+
+
+def can_reject_neighbourhood(user, neighbourhood: Neighbourhood) -> bool:
+    return can_verify_neighbourhood(user, neighbourhood)
+
+
+def can_join_neighbourhood(user, neighbourhood: Neighbourhood) -> bool:
+    """A verified user asks to join a verified or active neighbourhood they are not in yet
+    (someone who left, expired or was refused may ask again)."""
+    if not is_verified(user) or neighbourhood.status not in JOINABLE_STATUSES:
+        return False
+    pending = Membership.objects.filter(
+        user=user, neighbourhood=neighbourhood, status=Membership.Status.PENDING
+    )
+    return not pending.exists() and active_membership(user, neighbourhood) is None
+
+
+def can_verify_own_membership(user, membership: Membership) -> bool:
+    """Postcode and access-code checks are done by the member on their own pending request:
+    the evidence (the postcode's unit, the code) does the verifying, not the member."""
+    return (
+        is_verified(user)
+        and membership.user_id == user.pk
+        and membership.status == Membership.Status.PENDING
+        and membership.neighbourhood.status in JOINABLE_STATUSES
+    )
+
+
+def can_manage_members(user, neighbourhood: Neighbourhood) -> bool:
+    """Trustees (with two-factor) see the member register and act on requests."""
+    return can_use_powers(user, neighbourhood, TRUSTEE_ROLES)
+
+
+def can_attest_membership(user, membership: Membership) -> bool:
+    """A trustee vouches in person for someone else's pending request; never their own."""
+    return (
+        membership.user_id != getattr(user, "pk", None)
+        and membership.status == Membership.Status.PENDING
+        and can_manage_members(user, membership.neighbourhood)
+    )
+
+
+def can_reject_membership(user, membership: Membership) -> bool:
+    return can_attest_membership(user, membership)
+
+
+def can_renew_membership(user, membership: Membership) -> bool:
+    """A member renews their own membership before it runs out; after that they join again
+    with fresh proof (so a register never keeps people who have moved away)."""
+    return is_verified(user) and membership.user_id == user.pk and membership.is_active
+
+
+def can_leave_membership(user, membership: Membership) -> bool:
+    return (
+        getattr(user, "is_authenticated", False)
+        and membership.user_id == user.pk
+        and membership.status in (Membership.Status.PENDING, Membership.Status.VERIFIED)
+    )
+
+
+def can_manage_access_codes(user, neighbourhood: Neighbourhood) -> bool:
+    """Trustees generate and download one-time access codes."""
+    return neighbourhood.status in JOINABLE_STATUSES and can_manage_members(user, neighbourhood)
+
+
+def can_appoint_roles(user, neighbourhood: Neighbourhood) -> bool:
+    """The chair (with two-factor) or a platform admin appoints trustees and staff roles."""
+    if neighbourhood.status not in JOINABLE_STATUSES:
+        return False
+    return is_platform_admin(user) or can_use_powers(user, neighbourhood, Role.CHAIR)
+
+
+def can_appoint_chair(user, neighbourhood: Neighbourhood) -> bool:
+    """Only a platform admin appoints or replaces a chair."""
+    return neighbourhood.status in JOINABLE_STATUSES and is_platform_admin(user)
+
+
+def can_view_interests(user, neighbourhood: Neighbourhood) -> bool:
+    """The register of interests is for trustees and the neighbourhood's funder auditors."""
+    return can_use_powers(user, neighbourhood, INTEREST_READERS)
+
+
+def can_declare_interest(user, neighbourhood: Neighbourhood) -> bool:
+    """Trustees, chairs and finance officers keep their entries in the register up to date."""
+    return can_use_powers(user, neighbourhood, INTEREST_ROLES)
+
+
+def can_declare_conflict(user, neighbourhood: Neighbourhood) -> bool:
+    return can_use_powers(user, neighbourhood, INTEREST_ROLES)

@@ -8,6 +8,7 @@ REDIS_URL, EMAIL_URL, DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS and leaves DJANGO_
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -53,6 +54,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "communities.middleware.MfaPromptMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -183,6 +185,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "voting.tasks.rounds_advance_task",
         "schedule": 60.0,
     },
+    "memberships-expire": {
+        "task": "communities.tasks.memberships_expire_task",
+        "schedule": crontab(hour=3, minute=0),
+    },
 }
 
 # Security: on by default outside DEBUG so check --deploy is clean in production.
@@ -212,3 +218,6 @@ COMMONPURSE = {
     "MEMBERSHIP_VALID_DAYS": env.int("COMMONPURSE_MEMBERSHIP_VALID_DAYS", default=730),
     "ACCESS_CODE_VALID_DAYS": 90,
 }
+
+# Absolute links in emails, e.g. https://commonpurse.example.org (no trailing slash).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")

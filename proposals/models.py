@@ -1,10 +1,15 @@
-"""Proposals and their cost lines. The lifecycle's allowed transitions are in services."""
+"""Proposals, their cost lines, images, history, supports, comments, reports and milestones.
+
+The lifecycle's allowed transitions are in services/lifecycle.py; every write goes through
+a service.
+"""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 
@@ -19,6 +24,29 @@ class Theme(models.TextChoices):
     ENVIRONMENT = "environment", "Environment"
     HEALTH = "health", "Health and wellbeing"
     OTHER = "other", "Other"
+
+
+class ProposalQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Drafts are seen by their proposer only; everything else is public.
+
+        Hidden proposals stay in lists (their text replaced by a notice), never removed.
+        """
+        if getattr(user, "is_authenticated", False):
+            return self.filter(~Q(status=Proposal.Status.DRAFT) | Q(proposer=user))
+        return self.exclude(status=Proposal.Status.DRAFT)
+
+    def with_totals(self):
+        """Annotate the sum of the cost lines in one query (no per-row lookups)."""
+        total = Subquery(
+            CostLine.objects.filter(proposal=OuterRef("pk"))
+            .order_by()
+            .values("proposal")
+            .annotate(t=Sum("amount_pence"))
+            .values("t")[:1],
+            output_field=models.BigIntegerField(),
+        )
+        return self.annotate(total_pence_annotated=Coalesce(total, 0))
 
 
 class Proposal(models.Model):
@@ -77,6 +105,14 @@ class Proposal(models.Model):
     in_delivery_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # Screening by trustees: notes shown on the proposal page.
+    screening_notes = models.TextField(blank=True)
+    # Moderation: hidden content is replaced by a notice, never removed.
+    is_hidden = models.BooleanField(default=False)
+    hidden_reason = models.TextField(blank=True)
+    hidden_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ProposalQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -91,6 +127,14 @@ class Proposal(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def conflicted_user_ids(self) -> list[int]:
+        """The proposer and the trustees the proposal declares links to: they cannot screen
+        or decide it (communities.permissions.has_conflict asks this)."""
+        ids = {self.proposer_id}
+        if self.pk:
+            ids.update(self.linked_trustees.values_list("pk", flat=True))
+        return sorted(ids)
 
     @property
     def total_pence(self) -> int:
@@ -123,3 +167,158 @@ class CostLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.description}: {self.amount_pence}p"
+
+
+class StatusChange(models.Model):
+    """One step of a proposal's history: shown on its page with the date and the reason."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="history")
+    from_status = models.CharField(max_length=14, choices=Proposal.Status.choices, blank=True)
+    to_status = models.CharField(max_length=14, choices=Proposal.Status.choices)
+    reason = models.TextField(blank=True)
+    # Null when the system (a scheduled task) made the change.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.proposal_id}: {self.from_status} -> {self.to_status}"
+
+
+class Milestone(models.Model):
+    """A progress update on a granted proposal, shown publicly on its page."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="milestones")
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    happened_on = models.DateField()
+    update = models.CharField(max_length=500)
+    progress_percent = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["happened_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress_percent__lte=100), name="milestone_progress_pct"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.happened_on}: {self.update[:40]}"
+
+
+class ProposalImage(models.Model):
+    """An uploaded photo. The original is kept only until the task has re-encoded it
+    (which drops EXIF, GPS included) into display sizes; then it is deleted."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Being processed"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Could not be processed"
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="images")
+    milestone = models.ForeignKey(
+        Milestone, null=True, blank=True, on_delete=models.CASCADE, related_name="photos"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    alt_text = models.CharField(max_length=250)
+    original = models.FileField(upload_to="proposals/incoming/", blank=True)
+    display_320 = models.FileField(upload_to="proposals/images/", blank=True)
+    display_1024 = models.FileField(upload_to="proposals/images/", blank=True)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    error = models.CharField(max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.alt_text
+
+
+class Support(models.Model):
+    """A resident's support for a proposal: one each, can be withdrawn (the row is deleted)."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="supports")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="proposal_supports"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "user"], name="support_once_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} supports {self.proposal_id}"
+
+
+class Comment(models.Model):
+    """A plain-text comment; replies are one level deep (a reply has no replies)."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="proposal_comments"
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies"
+    )
+    body = models.TextField(max_length=2000)
+    created_at = models.DateTimeField(default=timezone.now)
+    is_hidden = models.BooleanField(default=False)
+    hidden_reason = models.TextField(blank=True)
+    hidden_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Comment {self.pk} on {self.proposal_id}"
+
+
+class Report(models.Model):
+    """Someone signed in reports a proposal or a comment; trustees resolve it."""
+
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="proposal_reports"
+    )
+    neighbourhood = models.ForeignKey(
+        "communities.Neighbourhood", on_delete=models.CASCADE, related_name="proposal_reports"
+    )
+    proposal = models.ForeignKey(
+        Proposal, null=True, blank=True, on_delete=models.CASCADE, related_name="reports"
+    )
+    comment = models.ForeignKey(
+        Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="reports"
+    )
+    reason = models.TextField(max_length=1000)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(proposal__isnull=False) & Q(comment__isnull=True))
+                | (Q(proposal__isnull=True) & Q(comment__isnull=False)),
+                name="report_exactly_one_target",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Report {self.pk}"

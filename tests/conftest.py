@@ -20,6 +20,8 @@ def _celery_eager():
 @pytest.fixture(autouse=True)
 def _test_settings(tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Hashing is not under test: full-strength PBKDF2 costs ~0.3 s per factory-made user.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Tests speak plain HTTP to the test client and do not run collectstatic.
     settings.SECURE_SSL_REDIRECT = False
     settings.STORAGES = {

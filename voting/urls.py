@@ -1,7 +1,29 @@
-"""URLs of the voting app."""
+"""URLs of the voting app, under /votes/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "voting"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("receipt/", views.receipt_lookup, name="receipt"),
+    path("round/<int:pk>/", views.round_detail, name="round_detail"),
+    path("round/<int:pk>/pots/add/", views.pot_add, name="pot_add"),
+    path("round/<int:pk>/publish/", views.round_publish, name="round_publish"),
+    path("round/<int:pk>/count/", views.round_count, name="round_count"),
+    path("round/<int:pk>/certify/", views.round_certify, name="round_certify"),
+    path(
+        "round/<int:pk>/publish-results/",
+        views.round_publish_results,
+        name="round_publish_results",
+    ),
+    path("round/<int:pk>/annul/", views.round_annul, name="round_annul"),
+    path("round/<int:pk>/results/", views.results, name="results"),
+    path("round/<int:pk>/pots/<int:pot_pk>/ballots.pb", views.export_pb, name="export_pb"),
+    path("round/<int:pk>/paper/", views.paper, name="paper"),
+    path("batch/<int:pk>/", views.batch, name="batch"),
+    path("pot/<int:pk>/vote/", views.ballot, name="ballot"),
+    path("<slug:slug>/", views.round_list, name="round_list"),
+    path("<slug:slug>/new/", views.round_create, name="round_create"),
+]

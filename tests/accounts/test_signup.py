@@ -57,6 +57,7 @@ def test_demo_logins_work(client):
     from django.core.management import call_command
 
     call_command("seed_demo", stdout=io.StringIO())
+    with_two_factor = []
     for email in [
         "resident@example.org",
         "trustee@example.org",
@@ -67,4 +68,12 @@ def test_demo_logins_work(client):
         client.logout()
         response = client.post("/accounts/login/", {"login": email, "password": "demo-pass-2026"})
         assert response.status_code == 302, email
+        if response["Location"].startswith("/accounts/2fa/authenticate/"):
+            # Role holders have two-factor: the demo code comes from `demo_totp EMAIL`.
+            out = io.StringIO()
+            call_command("demo_totp", email, stdout=out)
+            response = client.post(response["Location"], {"code": out.getvalue().strip()})
+            assert response.status_code == 302, email
+            with_two_factor.append(email)
         assert "_auth_user_id" in client.session, email
+    assert with_two_factor == ["trustee@example.org", "finance@example.org", "funder@example.org"]

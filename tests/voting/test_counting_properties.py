@@ -9,7 +9,10 @@ from pabutools import election as pe
 from pabutools import rules as pr
 from pabutools.fractions import frac
 
-from voting.counting import Election, Project, tally
+from voting.counting import Election, Project, parse_pabulib, tally
+from voting.counting.mes import mes_batch, mes_exact, mes_input
+
+from .test_counting_expected import DATA_DIR
 
 SAT = {"cost": pe.Cost_Sat, "cardinality": pe.Cardinality_Sat, "points": pe.Additive_Cardinal_Sat}
 
@@ -146,3 +149,32 @@ def test_mes_tie_break_decides_between_touched_projects():
 
     assert tally(election, "mes").winners == expected
     assert "a" in expected and "b" not in expected
+
+
+@pytest.mark.parametrize("vote_type", ["approval", "cumulative"])
+def test_batched_mes_counts_equal_separate_exact_counts(vote_type):
+    # Add1 runs its counts side by side (mes_batch); every column must be that count alone.
+    @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(
+        elections(vote_type),
+        st.sampled_from(["cost", "cardinality"]),
+        st.lists(st.sampled_from([0, 1, 2, 3, Fraction(1, 2), 5, 9]), min_size=1, max_size=9),
+    )
+    def run(election, sat, raises):
+        data = mes_input(election, sat)
+        b0 = Fraction(election.budget) / max(data.num_voters, 1)
+        starts = [b0 + r for r in raises]
+        assert mes_batch(data, starts) == [mes_exact(data, s) for s in starts]
+
+    run()
+
+
+def test_batched_mes_counts_on_a_real_file_equal_separate_counts():
+    path = DATA_DIR / "Switzerland_Zurich_S5R.pb"
+    if not path.exists():
+        pytest.skip("shared Pabulib files not available")
+    election = parse_pabulib(path)
+    data = mes_input(election, "cost")
+    b0 = Fraction(election.budget) / data.num_voters
+    starts = [b0 + 7 * r for r in range(32)]
+    assert mes_batch(data, starts) == [mes_exact(data, s) for s in starts]

@@ -1,29 +1,29 @@
 """Method of Equal Shares, as pabutools 1.2.3 computes it, with a float fast path that is checked
 exactly.
 
-pabutools' MES (resolute, lexico tie-break) selects, round after round, the affordable project with
-the
-smallest exact affordability rho, where supporter i pays min(budget_i, rho * u_i(p)) and the
-payments sum to
-the cost; ties go to the smallest project id string. A project is affordable while its supporters'
-budgets
-sum to at least its cost. Voters with identical ballots always hold identical budgets, so ballots
-are grouped.
+pabutools' MES (resolute, lexico tie-break) selects, round after round, the affordable project
+with the smallest exact affordability rho, where supporter i pays min(budget_i, rho * u_i(p)) and
+the payments sum to the cost; ties go to the smallest project id string. A project is affordable
+while its supporters' budgets sum to at least its cost. Voters with identical ballots always hold
+identical budgets, so ballots are grouped.
 
 The fast path runs the same rounds in float64 with numpy. Only two kinds of step are discrete:
-"which rho is
-smallest" and "do the supporters still hold the cost". Every such comparison closer than a relative
-1e-9
-(about 10^6 times the float error these sums can accumulate) is re-decided exactly: a tie between
-projects
-whose supporters have not paid yet is settled with exact fractions on the spot; any other close call
-re-runs
-that whole count in exact fractions. A float therefore never decides a winner.
+"which rho is smallest" and "do the supporters still hold the cost". Every such comparison closer
+than a relative 1e-9 (about 10^6 times the float error these sums can accumulate) is re-decided
+exactly by an exact shadow of the budgets (``_ExactShadow``), which replays the count's funded
+projects with exact rho. A float therefore never decides a winner.
+
+Add1 (``method_of_equal_shares(add1=True)``) needs one count per per-voter budget B/n, B/n+1, ...
+(349 on Warszawa 2023 Mokotow). The counts are independent, so ``mes_batch`` runs up to
+``ADD1_BATCH`` of them side by side, budgets as a (groups x counts) array: one numpy pass over a
+project's supporters prices it for every count, instead of one pass (and the same per-call
+overhead) per count. Each count still makes exactly its own decisions (see ``mes_batch``), and the
+outcomes are read in Add1 order, so the result is the sequential one.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 import numpy as np
@@ -37,6 +37,7 @@ from .model import Election
 from .tables import Tables, as_fraction, tables_for
 
 TOLERANCE = 1e-9
+ADD1_BATCH = 32  # Add1 counts run side by side at most (see method_of_equal_shares)
 
 
 @dataclass
@@ -58,6 +59,7 @@ class MesInput:
     free: list[int]  # zero cost, positive total satisfaction: pabutools funds them up front
     num_groups: int
     num_voters: int
+    batch: _BatchInput | bool | None = field(default=None, repr=False)  # built by _batch_input
 
 
 def _q(value) -> Q:
@@ -281,6 +283,207 @@ def mes_float(data: MesInput, b0: Fraction) -> list[int]:
     return selected
 
 
+@dataclass
+class _BatchInput:
+    """The eligible projects of a uniform-utility MES (Cost_Sat, Cardinality_Sat) as flat arrays."""
+
+    projects: list[int]  # position p -> project index
+    sup: list[np.ndarray]
+    w: list[np.ndarray]
+    w_total: np.ndarray
+    cost: np.ndarray
+    util: np.ndarray  # the one utility every supporter of the project gets
+    start: np.ndarray  # cost / total satisfaction: the first lower bound of rho
+
+
+def _batch_input(data: MesInput) -> _BatchInput | None:
+    """Flat arrays for ``mes_batch``; None when some project has per-supporter utilities."""
+    if data.batch is None:
+        projects = list(data.eligible)
+        if any(data.uniform[j] is None for j in projects):
+            data.batch = False
+        else:
+            data.batch = _BatchInput(
+                projects=projects,
+                sup=[data.sup[j] for j in projects],
+                w=[data.w_f[j] for j in projects],
+                w_total=np.array([data.w_total[j] for j in projects], dtype=np.float64),
+                cost=np.array([data.cost_f[j] for j in projects], dtype=np.float64),
+                util=np.array([float(data.uniform[j]) for j in projects], dtype=np.float64),
+                start=np.array(
+                    [float(data.costs[j] / data.total_sat[j]) for j in projects], dtype=np.float64
+                ),
+            )
+    return data.batch or None
+
+
+def _payments(
+    sub: np.ndarray,
+    w: np.ndarray,
+    w_total: float,
+    cost: float,
+    start: np.ndarray,
+    work: tuple[np.ndarray, np.ndarray],
+) -> np.ndarray:
+    """Per column of ``sub`` (supporters x counts): the payment q with sum_i w_i min(b_i, q) = cost.
+
+    Water-filling, as ``_rho_float`` does for one count: with P = {i : b_i < q} (they pay all
+    they hold), the others share the rest, g(P) = (cost - sum_P w_i b_i) / (W - sum_P w_i);
+    repeat q <- g({b < q}) until the set P stops changing; then f(q) = sum_i w_i min(b_i, q) =
+    cost.
+
+    ``start`` (per column) is the project's last price in that count, normally a lower bound of
+    q* (prices only rise as budgets fall), but it need not be one, because g({b < q}) <= q* for
+    *every* q. For q <= q*: cost = f(q*) <= sum_{b<q} w b + q* W_{b>=q}. For q > q*: the
+    supporters with q* <= b < q pay b >= q* in g instead of q*, so again cost <= sum_{b<q} w b +
+    q* W_{b>=q}. Rearranged, both say g({b < q}) <= q*. So after one step q <= q*, and from below
+    the iteration only rises (f(q) <= cost gives g >= q): P only grows and the loop ends after at
+    most one step per supporter (from the second step of a column q is kept non-decreasing, so
+    rounding cannot make it oscillate). Two sets {b < q} are nested and weights are integers
+    (exact in float64), so equal weight sums mean equal sets. A column starting at cost / W =
+    g({}) is known to come from P = {}. If a start above every budget makes everybody poor, that
+    column restarts once from cost / W; if everybody is poor later, the supporters hold only the
+    cost (up to rounding) and q is the largest budget, as in ``_rho_float``. Columns never
+    interact: each has its own q, set, and state.
+    """
+    first_q = cost / w_total
+    q = np.maximum(start, first_q)
+    last = np.where(q == first_q, 0.0, -1.0)  # weight of the set q was computed from; -1: unknown
+    open_ = np.ones(sub.shape[1], dtype=bool)
+    stepped = np.zeros(sub.shape[1], dtype=bool)  # q was computed by a step (not a start)
+    poor, poor_budget = (buffer[: len(sub)] for buffer in work)  # scratch, reused
+    while True:
+        np.less(sub, q, out=poor, casting="unsafe")
+        weight = w @ poor
+        open_ &= weight != last
+        if not open_.any():
+            return q
+        rest = w_total - weight
+        step = open_
+        everybody = open_ & (rest <= 0)
+        if everybody.any():
+            restart = everybody & ~stepped & (q > first_q)
+            exhausted = everybody & ~restart
+            q = np.where(restart, first_q, np.where(exhausted, sub.max(axis=0), q))
+            open_ &= ~exhausted
+            step = open_ & ~everybody
+        last = np.where(step, weight, -1.0)
+        np.multiply(sub, poor, out=poor_budget)
+        paid = w @ poor_budget
+        new_q = (cost - paid) / np.where(step, rest, 1.0)
+        new_q = np.where(stepped, np.maximum(new_q, q), new_q)
+        q = np.where(step, new_q, q)
+        stepped |= step
+
+
+def mes_batch(data: MesInput, starts: list[Fraction]) -> list[list[int]]:
+    """Several MES counts at once, count r starting every voter at ``starts[r]`` (uniform
+    utilities).
+
+    The counts are independent; running them side by side only shares numpy's per-call overhead:
+    budgets are a (groups x counts) array, and a project's price is computed for every count in
+    one pass over its supporters. Each count makes exactly the decisions ``mes_float`` makes:
+
+    - Each round, a count evaluates (fresh price, affordability) every remaining project whose
+      lower bound is within a relative 4e-9 of the best fresh price found so far, smallest bound
+      first, as pabutools does. A price computed for a count that did not ask for it is still that
+      count's current price, hence a valid (tighter) bound, and a project found clearly
+      unaffordable stays unaffordable (budgets only fall); a close affordability call for a count
+      that did not ask is simply ignored there.
+    - Affordability within a relative 1e-9 of the cost, and any winner within 1e-9 of another
+      project's price, is settled in exact rationals by that count's own ``_ExactShadow``.
+    """
+    batch = _batch_input(data)
+    assert batch is not None
+    k = len(starts)
+    if not batch.projects:
+        return [[] for _ in range(k)]
+    count_ids = np.arange(k)
+    budgets = np.empty((data.num_groups, k), dtype=np.float64)
+    budgets[:] = np.array([float(s) for s in starts], dtype=np.float64)
+    afford = np.tile(batch.start, (k, 1))
+    remaining = np.ones((k, len(batch.projects)), dtype=bool)
+    active = np.ones(k, dtype=bool)
+    selected: list[list[int]] = [[] for _ in range(k)]
+    shadows: list[_ExactShadow | None] = [None] * k
+    lex = data.tables.lex_rank
+    # Scratch arrays (supporters x counts) for the largest project, reused by every evaluation.
+    largest = max(len(s) for s in batch.sup)
+    gathered, *work = (np.empty((largest, k), dtype=np.float64) for _ in range(3))
+
+    def shadow(r: int) -> _ExactShadow:
+        found = shadows[r]
+        if found is None:
+            found = shadows[r] = _ExactShadow(data, starts[r])
+        found.sync(selected[r])
+        return found
+
+    while active.any():
+        fresh = np.zeros_like(remaining)
+        pay = np.zeros(remaining.shape, dtype=np.float64)
+        while True:
+            known = np.where(fresh & remaining, afford, np.inf)
+            best = known.min(axis=1)
+            wanted = (
+                remaining
+                & ~fresh
+                & (afford <= (best * (1 + 4 * TOLERANCE))[:, None])
+                & active[:, None]
+            )
+            asking = wanted.any(axis=1)
+            if not asking.any():
+                break
+            picks = np.where(wanted, afford, np.inf).argmin(axis=1)[asking]
+            for p in np.unique(picks).tolist():
+                j = batch.projects[p]
+                need = remaining[:, p] & ~fresh[:, p] & active
+                sub = np.take(budgets, batch.sup[p], axis=0, out=gathered[: len(batch.sup[p])])
+                cost = batch.cost[p]
+                available = batch.w[p] @ sub
+                affordable = available > cost
+                for r in np.flatnonzero(need & (np.abs(available - cost) <= cost * TOLERANCE)):
+                    if wanted[r, p]:
+                        affordable[r] = shadow(r).available(j) >= data.costs[j]
+                    else:
+                        need[r] = False
+                remaining[:, p] &= ~(need & ~affordable)
+                need &= affordable
+                if need.any():
+                    q = _payments(
+                        sub,
+                        batch.w[p],
+                        batch.w_total[p],
+                        cost,
+                        afford[:, p] * batch.util[p],
+                        (work[0], work[1]),
+                    )
+                    afford[need, p] = q[need] / batch.util[p]
+                    pay[need, p] = q[need]
+                    fresh[need, p] = True
+        known = np.where(fresh & remaining, afford, np.inf)
+        best = known.min(axis=1)
+        active &= best < np.inf
+        if not active.any():
+            break
+        winners = known.argmin(axis=1)
+        ties = np.count_nonzero(known <= (best * (1 + TOLERANCE))[:, None], axis=1)
+        for r in np.flatnonzero(active & (ties > 1)).tolist():
+            close = np.flatnonzero(known[r] <= best[r] * (1 + TOLERANCE)).tolist()
+            found = shadow(r)
+            exact = [(found.rho(batch.projects[p]), lex[batch.projects[p]], p) for p in close]
+            winners[r] = min(e for e in exact if e[0] is not None)[2]
+        for r in np.flatnonzero(active).tolist():
+            selected[r].append(batch.projects[winners[r]])
+        remaining[count_ids[active], winners[active]] = False
+        for p in np.unique(winners[active]).tolist():
+            paying = active & (winners == p)
+            s = batch.sup[p]
+            left = np.take(budgets, s, axis=0, out=gathered[: len(s)])
+            left -= np.where(paying, pay[:, p], 0.0)
+            budgets[s] = np.maximum(left, 0.0, out=left)
+    return selected
+
+
 def mes_exact(data: MesInput, b0: Fraction) -> list[int]:
     """One MES count in exact fractions (pabutools' algorithm on grouped ballots)."""
     budgets = [Q(b0)] * data.num_groups
@@ -335,31 +538,45 @@ def method_of_equal_shares(
     None).
 
     Add1: start every voter at budget/n, and while the outcome is not exhaustive (some MES-eligible
-    project
-    still fits in the money left) raise every voter's budget by one currency unit and count again;
-    when an
-    outcome overspends the real budget, return the previous one.
+    project still fits in the money left) raise every voter's budget by one currency unit and count
+    again; when an outcome overspends the real budget, return the previous one.
+
+    The counts of Add1 are independent of each other, so the float path runs them in batches
+    (``mes_batch``) of 1, 2, 4, ... up to ``ADD1_BATCH`` consecutive budgets, and then reads the
+    outcomes in order exactly as the sequential loop would. The answer and ``iterations`` are those
+    of the sequential loop; at most ``ADD1_BATCH - 1`` counts past the answer are computed and
+    thrown away.
     """
     data = mes_input(election, sat)
     if data.num_voters == 0:
         return MesResult([], 0, Fraction(0))
     b0 = as_fraction(election.budget) / data.num_voters
     base = list(data.free)
-    previous = base
-    previous_b0 = b0
-    iterations = 0
+    if not add1:
+        return MesResult(base + mes_once(data, b0, exact=exact), 1, b0)
+    costs = data.tables.costs
     budget = election.budget
+    eligible_costs = [(j, costs[j]) for j in data.eligible]
+    base_cost = sum((costs[j] for j in base), 0)
+    batched = not exact and _batch_input(data) is not None
+    previous, previous_b0 = base, b0
+    iterations = 0
+    size = 1
     while True:
-        iterations += 1
-        outcome = base + mes_once(data, b0, exact=exact)
-        if not add1:
-            return MesResult(outcome, iterations, b0)
-        spent = sum(as_fraction(data.tables.costs[j]) for j in outcome)
-        if spent > budget:
-            return MesResult(previous, iterations, previous_b0)
-        chosen = set(outcome)
-        costs = data.tables.costs
-        if not any(j not in chosen and costs[j] + spent <= budget for j in data.eligible):
-            return MesResult(outcome, iterations, b0)
-        previous, previous_b0 = outcome, b0
-        b0 += 1
+        starts = [b0 + i for i in range(size)]
+        if batched:
+            counts = mes_batch(data, starts)
+        else:
+            counts = [mes_once(data, start, exact=exact) for start in starts]
+        for start, count in zip(starts, counts, strict=True):
+            iterations += 1
+            outcome = base + count
+            spent = base_cost + sum((costs[j] for j in count), 0)
+            if spent > budget:
+                return MesResult(previous, iterations, previous_b0)
+            chosen = set(count)
+            if not any(j not in chosen and c + spent <= budget for j, c in eligible_costs):
+                return MesResult(outcome, iterations, start)
+            previous, previous_b0 = outcome, start
+        b0 += size
+        size = min(2 * size, ADD1_BATCH) if batched else 1

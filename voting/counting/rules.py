@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from .greedy import city_scores, greedy_welfare, ranked_greedy
 from .mes import method_of_equal_shares
 from .model import WITHDRAWN_COST, BallotGrouper, Election, Number, exact_number, format_number
@@ -54,6 +56,12 @@ def _outcome(election: Election, rule: str, chosen_ids, scores, explanation, **d
     return Outcome(rule, winners, total, scores, explanation, details)
 
 
+def _approvals(election: Election) -> dict[str, int]:
+    """``election.approval_scores()``, read off the cached tables (same counts, same order)."""
+    tables = tables_for(election)
+    return dict(zip(tables.ids, tables.approval_score, strict=True))
+
+
 def _ids(election: Election, indices) -> list[str]:
     ids = tables_for(election).ids
     return [ids[j] for j in indices]
@@ -73,7 +81,7 @@ def tally(election: Election, rule: str, **options: Any) -> Outcome:
     exact = bool(options.pop("exact", False))
     if options:
         raise TypeError(f"rule {rule} takes no options {sorted(options)}")
-    approvals = election.approval_scores()
+    approvals = _approvals(election)
     if rule in ("greedy", "greedy-per-cost", "greedy-points"):
         sat = {"greedy": "cost", "greedy-per-cost": "cardinality", "greedy-points": "points"}[rule]
         scores = election.point_scores() if sat == "points" else approvals
@@ -141,21 +149,23 @@ def _popularity(election: Election, exact: bool) -> Outcome:
     )
     greedy = greedy_welfare(election, "cost")
     results = [full] if full == greedy else [full, greedy]
-    support = [0] * len(results)
-    sets = [set(_ids(election, r)) for r in results]
-    for key, weight in election.ballots:
-        names = [entry[0] for entry in key] if election.vote_type == "cumulative" else list(key)
-        sats = [sum(1 for n in names if n in s) for s in sets]
-        for i, value in enumerate(sats):
-            if value == max(sats):
-                support[i] += weight
+    # Per ballot group, how many projects of each outcome its ballot names (Cardinality_Sat); the
+    # tables list a group once per entry of its ballot, exactly as the ballot names projects.
+    tables = tables_for(election)
+    groups = len(tables.weights)
+    sats = np.zeros((len(results), groups), dtype=np.int64)
+    for row, outcome in zip(sats, results, strict=True):
+        for j in set(outcome):
+            row += np.bincount(tables.supporters[j], minlength=groups)
+    backs = sats == sats.max(axis=0)
+    support = [int(x) for x in backs.astype(np.int64) @ tables.weights]
     best = support.index(max(support))
     why = [RULE_DESCRIPTIONS["mes-add1-greedy-vs-greedy"], f"support {support} (MES first)"]
     return _outcome(
         election,
         "mes-add1-greedy-vs-greedy",
         _ids(election, results[best]),
-        election.approval_scores(),
+        _approvals(election),
         why,
     )
 

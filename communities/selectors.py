@@ -1,0 +1,180 @@
+"""Reads of the communities app: lists for pages, the partnership health check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from config.errors import NotFoundError
+
+from .models import (
+    AccessCodeBatch,
+    Connection,
+    Interest,
+    Membership,
+    Neighbourhood,
+    Role,
+    RoleAssignment,
+)
+from .permissions import TRUSTEE_ROLES
+
+
+@dataclass(frozen=True)
+class PartnershipHealth:
+    """The partnership (trustees and chair) against the neighbourhood's configured minimum."""
+
+    members: int
+    residents: int
+    min_members: int
+    min_resident_share: int
+
+    @property
+    def resident_share(self) -> int:
+        """Whole percent, rounded down: 51% must really be reached."""
+        return (self.residents * 100) // self.members if self.members else 0
+
+    @property
+    def enough_members(self) -> bool:
+        return self.members >= self.min_members
+
+    @property
+    def enough_residents(self) -> bool:
+        # Compare exactly (residents / members >= share / 100) rather than the rounded percent.
+        return self.members > 0 and self.residents * 100 >= self.min_resident_share * self.members
+
+    @property
+    def healthy(self) -> bool:
+        return self.enough_members and self.enough_residents
+
+
+def partnership_health(neighbourhood: Neighbourhood) -> PartnershipHealth:
+    """Count distinct people holding a trustee or chair role now; a resident is one whose
+    active membership says they live there."""
+    trustee_ids = (
+        RoleAssignment.objects.current()
+        .filter(neighbourhood=neighbourhood, role__in=TRUSTEE_ROLES)
+        .values("user_id")
+    )
+    members = (
+        RoleAssignment.objects.current()
+        .filter(neighbourhood=neighbourhood, role__in=TRUSTEE_ROLES)
+        .values("user_id")
+        .distinct()
+        .count()
+    )
+    residents = (
+        Membership.objects.active()
+        .filter(neighbourhood=neighbourhood, connection=Connection.LIVES, user_id__in=trustee_ids)
+        .count()
+    )
+    return PartnershipHealth(
+        members=members,
+        residents=residents,
+        min_members=neighbourhood.min_partnership_members,
+        min_resident_share=neighbourhood.min_resident_share,
+    )
+
+
+def neighbourhood_list(
+    *, user, query: str = "", left_behind: bool | None = None
+) -> QuerySet[Neighbourhood]:
+    """Neighbourhoods the user may see, searched by name, description or unit code."""
+    qs = Neighbourhood.objects.visible_to(user)
+    query = (query or "").strip()
+    if query:
+        qs = qs.filter(
+            Q(name__icontains=query)
+            | Q(description__icontains=query)
+            | Q(units__code__iexact=query)
+        ).distinct()
+    if left_behind is not None:
+        qs = qs.filter(left_behind=left_behind)
+    now = timezone.now()
+    return qs.annotate(
+        member_count=Count(
+            "memberships",
+            filter=Q(memberships__status=Membership.Status.VERIFIED)
+            & (Q(memberships__expires_at__isnull=True) | Q(memberships__expires_at__gt=now)),
+            distinct=True,
+        )
+    ).order_by("name")
+
+
+def neighbourhood_get(*, user, slug: str) -> Neighbourhood:
+    nb = Neighbourhood.objects.visible_to(user).filter(slug=slug).first()
+    if nb is None:
+        raise NotFoundError("There is no neighbourhood at this address.")
+    return nb
+
+
+def neighbourhood_review_list(*, user) -> QuerySet[Neighbourhood]:
+    """Submissions waiting for a platform admin."""
+    return (
+        Neighbourhood.objects.visible_to(user)
+        .filter(status=Neighbourhood.Status.SUBMITTED)
+        .select_related("registrant")
+        .order_by("submitted_at")
+    )
+
+
+def member_count(neighbourhood: Neighbourhood) -> int:
+    return Membership.objects.active().filter(neighbourhood=neighbourhood).count()
+
+
+def role_holders(neighbourhood: Neighbourhood) -> QuerySet[RoleAssignment]:
+    return (
+        RoleAssignment.objects.current()
+        .filter(neighbourhood=neighbourhood)
+        .select_related("user")
+        .order_by("role", "user__display_name", "user__email")
+    )
+
+
+def trustee_names(neighbourhood: Neighbourhood) -> list[str]:
+    """Public names of the partnership, chair first."""
+    rows = role_holders(neighbourhood).filter(role__in=TRUSTEE_ROLES)
+    chairs = {r.user_id for r in rows if r.role == Role.CHAIR}
+    seen: dict[int, str] = {}
+    for r in rows:
+        seen.setdefault(r.user_id, r.user.public_name)
+    return [
+        f"{name} (chair)" if uid in chairs else name
+        for uid, name in sorted(seen.items(), key=lambda kv: (kv[0] not in chairs, kv[1]))
+    ]
+
+
+def membership_for(*, user, neighbourhood: Neighbourhood) -> Membership | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Membership.objects.filter(user=user, neighbourhood=neighbourhood).first()
+
+
+def member_register(*, user, neighbourhood: Neighbourhood) -> QuerySet[Membership]:
+    return (
+        Membership.objects.visible_to(user)
+        .filter(neighbourhood=neighbourhood)
+        .select_related("user", "verified_by")
+        .order_by("status", "-created_at")
+    )
+
+
+def access_code_batches(*, neighbourhood: Neighbourhood) -> QuerySet[AccessCodeBatch]:
+    return (
+        AccessCodeBatch.objects.filter(neighbourhood=neighbourhood)
+        .select_related("created_by")
+        .annotate(
+            total=Count("codes"),
+            used=Count("codes", filter=Q(codes__used_at__isnull=False)),
+        )
+    )
+
+
+def interest_register(*, user, neighbourhood: Neighbourhood) -> QuerySet[Interest]:
+    return (
+        Interest.objects.visible_to(user)
+        .filter(neighbourhood=neighbourhood)
+        .select_related("user")
+        .order_by("user__display_name", "organisation")
+    )

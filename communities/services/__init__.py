@@ -1,0 +1,62 @@
+"""Every write of the communities app goes through one of these services.
+
+Split by sub-domain: neighbourhoods (register, verify), memberships (join, verify, renew,
+leave), roles, access codes, interests and conflicts, and reference data imports.
+"""
+
+from .access_codes import access_code_batch_create, normalise_access_code
+from .interests import conflict_declare, interest_declare, interest_end
+from .memberships import (
+    membership_attest,
+    membership_leave,
+    membership_reject,
+    membership_renew,
+    membership_request,
+    membership_verify_access_code,
+    membership_verify_postcode,
+    memberships_expire,
+)
+from .neighbourhoods import (
+    neighbourhood_activate_if_ready,
+    neighbourhood_create,
+    neighbourhood_reject,
+    neighbourhood_submit,
+    neighbourhood_update,
+    neighbourhood_verify,
+    parse_boundary,
+    parse_units,
+)
+from .postcodes import format_postcode, normalise_postcode
+from .reference import ImportResult, geography_import, postcodes_import
+from .roles import role_appoint, role_end
+
+__all__ = [
+    "ImportResult",
+    "access_code_batch_create",
+    "conflict_declare",
+    "format_postcode",
+    "geography_import",
+    "interest_declare",
+    "interest_end",
+    "membership_attest",
+    "membership_leave",
+    "membership_reject",
+    "membership_renew",
+    "membership_request",
+    "membership_verify_access_code",
+    "membership_verify_postcode",
+    "memberships_expire",
+    "neighbourhood_activate_if_ready",
+    "neighbourhood_create",
+    "neighbourhood_reject",
+    "neighbourhood_submit",
+    "neighbourhood_update",
+    "neighbourhood_verify",
+    "normalise_access_code",
+    "normalise_postcode",
+    "parse_boundary",
+    "parse_units",
+    "postcodes_import",
+    "role_appoint",
+    "role_end",
+]

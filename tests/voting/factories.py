@@ -1,0 +1,42 @@
+"""Factories and helpers for the voting tests: rounds in any state, with pots and proposals."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import factory
+from django.utils import timezone
+
+from tests.factories import NeighbourhoodFactory, ProposalFactory
+from voting.models import BallotMethod, CountingRule, Pot, PotItem, VoteRound
+
+
+class VoteRoundFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = VoteRound
+
+    neighbourhood = factory.SubFactory(NeighbourhoodFactory)
+    title = factory.Sequence(lambda n: f"Vote {n}")
+    status = VoteRound.Status.OPEN
+    ballot_method = BallotMethod.KNAPSACK
+    counting_rule = CountingRule.GREEDY
+    eligible_connections = factory.LazyFunction(lambda: ["lives", "works", "studies", "volunteers"])
+    opens_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
+    closes_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=6))
+
+
+def round_with_pot(
+    neighbourhood=None, *, costs=(300_000, 400_000, 500_000), amount_pence=1_000_000, **kwargs
+):
+    """A round (open unless told otherwise) with one pot whose ballot has proposals of `costs`."""
+    neighbourhood = neighbourhood or NeighbourhoodFactory()
+    round = VoteRoundFactory(neighbourhood=neighbourhood, **kwargs)
+    pot = Pot.objects.create(round=round, name="Main pot", amount_pence=amount_pence)
+    for number, cost in enumerate(costs, start=1):
+        proposal = ProposalFactory(neighbourhood=neighbourhood, cost_pence=cost, status="on_ballot")
+        PotItem.objects.create(pot=pot, proposal=proposal, number=number, cost_pence=cost)
+    return round, pot
+
+
+def proposal_ids(pot) -> list[int]:
+    return list(pot.items.order_by("number").values_list("proposal_id", flat=True))

@@ -1,0 +1,103 @@
+"""Pure predicates about vote rounds: who may see, run, vote in, key, certify and export them."""
+
+from __future__ import annotations
+
+from accounts.permissions import is_verified
+from communities.models import AgeBand, Neighbourhood
+from communities.permissions import (
+    TRUSTEE_ROLES,
+    active_membership,
+    has_conflict,
+    has_role,
+    is_resident,
+    is_trustee,
+)
+
+from .models import VoteRound
+
+RESULT_STATES = (VoteRound.Status.RESULTS_PUBLISHED,)
+COUNTED_STATES = (
+    VoteRound.Status.COUNTED,
+    VoteRound.Status.CERTIFIED,
+    VoteRound.Status.RESULTS_PUBLISHED,
+)
+
+
+def can_view_round(user, round: VoteRound) -> bool:
+    """Every round but a draft is public; drafts are for the neighbourhood's trustees."""
+    if round.status != VoteRound.Status.DRAFT:
+        return True
+    return has_role(user, round.neighbourhood, TRUSTEE_ROLES)
+
+
+def can_manage_rounds(user, neighbourhood: Neighbourhood) -> bool:
+    """Trustees (and the chair) with two-factor set up run the neighbourhood's votes."""
+    return is_trustee(user, neighbourhood)
+
+
+def voter_ineligibility(user, round: VoteRound) -> str | None:
+    """Why this person may not vote in the round (plain English), or None if they may.
+
+    Only verified residents whose connection is eligible and whose age band is at least the
+    round's minimum vote; the round must be open and take online votes.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return "Sign in to vote."
+    if not is_verified(user):
+        return "Confirm your email address before you vote."
+    if round.status != VoteRound.Status.OPEN:
+        return "This vote is not open."
+    if not round.channel_online:
+        return "This vote takes paper ballots only."
+    if not is_resident(user, round.neighbourhood):
+        return f"Only verified members of {round.neighbourhood} can vote."
+    membership = active_membership(user, round.neighbourhood)
+    if round.eligible_connections and membership.connection not in round.eligible_connections:
+        return "This vote is for " + ", ".join(round.connections_display).lower() + "."
+    if round.min_age_band and AgeBand.rank(membership.age_band) < AgeBand.rank(round.min_age_band):
+        return f"This vote is for people aged {AgeBand(round.min_age_band).label.lower()} or over."
+    return None
+
+
+def can_vote_in_round(user, round: VoteRound) -> bool:
+    return voter_ineligibility(user, round) is None
+
+
+def can_enter_paper_ballots(user, round: VoteRound) -> bool:
+    """Trustees, or volunteers a trustee appointed for this round (with a verified email)."""
+    if can_manage_rounds(user, round.neighbourhood):
+        return True
+    return is_verified(user) and round.volunteers.filter(user=user).exists()
+
+
+def certify_refusal(user, round: VoteRound) -> str | None:
+    """Why this trustee may not certify, or None: trustees only, not twice, not conflicted on
+    any proposal on the ballot (proposers and linked trustees are conflicted)."""
+    if not can_manage_rounds(user, round.neighbourhood):
+        return "Only trustees with two-factor authentication can certify a vote."
+    if round.status != VoteRound.Status.COUNTED:
+        return "Only a counted vote can be certified."
+    if round.certifications.filter(trustee=user).exists():
+        return "You have already certified this vote; a second, different trustee must."
+    from proposals.models import Proposal
+
+    for proposal in Proposal.objects.filter(pot_items__pot__round=round).distinct():
+        if has_conflict(user, proposal):
+            return f"You have a conflict of interest on “{proposal.title}”, so you cannot certify."
+    return None
+
+
+def can_certify_round(user, round: VoteRound) -> bool:
+    return certify_refusal(user, round) is None
+
+
+def can_view_results(user, round: VoteRound) -> bool:
+    """Published results are public; trustees see the count before publication."""
+    if round.status in RESULT_STATES:
+        return True
+    return round.status in COUNTED_STATES and has_role(user, round.neighbourhood, TRUSTEE_ROLES)
+
+
+def can_export_round(user, round: VoteRound) -> bool:
+    """The anonymised ballots are open data once results are published (trustees: once counted)."""
+    return can_view_results(user, round)

@@ -1,0 +1,67 @@
+"""Helpers shared by the voting services: validation, row locks and calls into proposals."""
+
+from __future__ import annotations
+
+import importlib
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from config.errors import ApplicationError, NotFoundError, StateError
+
+from ..models import VoteRound
+
+S = VoteRound.Status
+
+# The round's life (DESIGN.md); one service per transition, beside this map.
+ALLOWED_TRANSITIONS: dict[str, set[str]] = {
+    S.DRAFT: {S.PUBLISHED, S.ANNULLED},
+    S.PUBLISHED: {S.OPEN, S.ANNULLED},
+    S.OPEN: {S.CLOSED, S.ANNULLED},
+    S.CLOSED: {S.COUNTED, S.ANNULLED},
+    S.COUNTED: {S.CERTIFIED, S.ANNULLED},
+    S.CERTIFIED: {S.RESULTS_PUBLISHED, S.ANNULLED},
+    S.RESULTS_PUBLISHED: set(),
+    S.ANNULLED: set(),
+}
+
+
+def clean(obj: models.Model, *, exclude: list[str] | None = None) -> None:
+    """full_clean(), with Django's ValidationError turned into our ApplicationError."""
+    try:
+        obj.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        fields = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+        first = next(iter(fields.values()))[0]
+        raise ApplicationError(str(first), extra={"fields": fields}) from exc
+
+
+def lock_round(round: VoteRound) -> VoteRound:
+    """Re-read the round under a row lock (inside the caller's transaction)."""
+    try:
+        return (
+            VoteRound.objects.select_for_update().select_related("neighbourhood").get(pk=round.pk)
+        )
+    except VoteRound.DoesNotExist as exc:
+        raise NotFoundError("This vote no longer exists.") from exc
+
+
+def check_transition(round: VoteRound, to: str) -> None:
+    if to not in ALLOWED_TRANSITIONS.get(round.status, set()):
+        raise StateError(
+            f"A vote that is “{round.get_status_display()}” cannot become “{S(to).label}”."
+        )
+
+
+def proposal_service(name: str):
+    """A proposals service by its agreed name (voting calls proposals, never the reverse)."""
+    module = importlib.import_module("proposals.services")
+    if hasattr(module, name):
+        return getattr(module, name)
+    return getattr(importlib.import_module("proposals.services.lifecycle"), name)
+
+
+def pounds_text(pence: int) -> str:
+    """GBP 12,400 or GBP 12,400.50: pounds only at the edges."""
+    whole, part = divmod(int(pence), 100)
+    return f"GBP {whole:,}" + (f".{part:02d}" if part else "")

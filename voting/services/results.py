@@ -1,0 +1,180 @@
+"""Counting, certification (two different trustees) and publication of results.
+
+A pot's count is stored in PotResult. Once two trustees certify, the record is frozen: it is never
+rewritten, and `round_recount` only recomputes and compares.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from audit.services import audit_record
+from communities.permissions import TRUSTEE_ROLES, ensure_powers
+from config.errors import ApplicationError, ForbiddenError, StateError
+from proposals.models import Proposal
+
+from ..counting import Outcome, format_number
+from ..counting_adapter import RuleChoice, build_election, count, rule_for, to_pence
+from ..models import Ballot as BallotRow
+from ..models import Certification, PaperBatch, Participation, Pot, PotResult, VoteRound
+from ..permissions import certify_refusal
+from ._common import S, check_transition, lock_round, proposal_service
+
+
+def pot_election(pot: Pot):
+    items = [
+        (i.proposal_id, i.cost_pence, i.proposal.title)
+        for i in pot.items.select_related("proposal").order_by("number")
+    ]
+    choices = BallotRow.objects.filter(pot=pot).values_list("choices", flat=True).iterator(2000)
+    return build_election(
+        round=pot.round, budget_pence=pot.amount_pence, items=items, ballots=choices
+    )
+
+
+def pot_outcome(pot: Pot) -> tuple[Outcome, RuleChoice, int]:
+    """Count one pot with the round's rule: (outcome, rule, number of ballots)."""
+    election = pot_election(pot)
+    choice = rule_for(pot.round)
+    return count(election, choice), choice, election.num_voters
+
+
+def _turnout(pot: Pot) -> dict:
+    """Participation by channel and by age band; imported ballots by channel only."""
+    rows = Participation.objects.filter(pot=pot).values_list("channel", "age_band")
+    by_channel, by_age = Counter(), Counter()
+    for channel, age in rows:
+        by_channel[channel] += 1
+        by_age[age or "not_recorded"] += 1
+    imported = BallotRow.objects.filter(pot=pot, channel="imported").count()
+    if imported:
+        by_channel["imported"] += imported
+    return {"by_channel": dict(by_channel), "by_age_band": dict(by_age)}
+
+
+def _result_fields(pot: Pot) -> dict:
+    outcome, choice, ballots = pot_outcome(pot)
+    return {
+        "rule": choice.rule,
+        "rule_options": choice.as_dict(),
+        "winners": sorted(int(w) for w in outcome.winners),
+        "scores": {k: format_number(v) for k, v in outcome.scores.items()},
+        "total_cost_pence": to_pence(outcome.total_cost),
+        "ballots_counted": ballots,
+        "explanation": list(outcome.explanation),
+    }
+
+
+@transaction.atomic
+def round_count(*, actor, round: VoteRound) -> VoteRound:
+    """closed -> counted (or a recount while still only counted): count every pot with the
+    engine. Refused while a paper batch is keyed but not agreed."""
+    round = lock_round(round)
+    ensure_powers(actor, round.neighbourhood, TRUSTEE_ROLES, action="count a vote")
+    if round.status == S.COUNTED:
+        # A recount before certification replaces the count; earlier signatures lapse.
+        round.certifications.all().delete()
+    else:
+        check_transition(round, S.COUNTED)
+    pending = round.paper_batches.exclude(status=PaperBatch.Status.AGREED)
+    if pending.exists():
+        names = ", ".join(b.event for b in pending)
+        raise StateError(f"Paper batches are not agreed yet ({names}): resolve them first.")
+    now = timezone.now()
+    for pot in round.pots.all():
+        fields = _result_fields(pot)
+        PotResult.objects.update_or_create(
+            pot=pot, defaults={**fields, "turnout": _turnout(pot), "computed_at": now}
+        )
+    round.status = S.COUNTED
+    round.counted_at = now
+    round.save(update_fields=["status", "counted_at"])
+    audit_record(
+        action="voting.round_counted",
+        actor=actor,
+        obj=round,
+        actor_role="trustee",
+        changes={
+            str(r.pot_id): {"winners": r.winners, "ballots": r.ballots_counted}
+            for r in PotResult.objects.filter(pot__round=round)
+        },
+    )
+    return round
+
+
+@transaction.atomic
+def round_certify(*, actor, round: VoteRound) -> VoteRound:
+    """A trustee signs the count. The second signature, by a different trustee with no conflict
+    on any proposal on the ballot, certifies the round and freezes its results."""
+    round = lock_round(round)
+    ensure_powers(actor, round.neighbourhood, TRUSTEE_ROLES, action="certify a vote")
+    refusal = certify_refusal(actor, round)
+    if refusal:
+        error = StateError if round.status != S.COUNTED else ForbiddenError
+        raise error(refusal)
+    Certification.objects.create(round=round, trustee=actor)
+    audit_record(action="voting.round_signed", actor=actor, obj=round, actor_role="trustee")
+    if round.certifications.values("trustee").distinct().count() >= 2:
+        now = timezone.now()
+        round.status = S.CERTIFIED
+        round.certified_at = now
+        round.save(update_fields=["status", "certified_at"])
+        PotResult.objects.filter(pot__round=round).update(frozen_at=now)
+        audit_record(action="voting.round_certified", actor=actor, obj=round, actor_role="trustee")
+    return round
+
+
+@transaction.atomic
+def round_publish_results(*, actor, round: VoteRound) -> VoteRound:
+    """certified -> results published: winners become "selected", the rest "not selected"."""
+    round = lock_round(round)
+    ensure_powers(actor, round.neighbourhood, TRUSTEE_ROLES, action="publish results")
+    check_transition(round, S.RESULTS_PUBLISHED)
+    select = proposal_service("proposal_select")
+    not_select = proposal_service("proposal_not_select")
+    for result in PotResult.objects.filter(pot__round=round).select_related("pot"):
+        winners = set(result.winners)
+        for item in result.pot.items.select_related("proposal"):
+            proposal = item.proposal
+            if proposal.status != Proposal.Status.ON_BALLOT:
+                continue  # imported placeholders and the like
+            if proposal.pk in winners:
+                select(proposal=proposal, actor=actor)
+            else:
+                not_select(proposal=proposal, actor=actor)
+    round.status = S.RESULTS_PUBLISHED
+    round.results_published_at = timezone.now()
+    round.save(update_fields=["status", "results_published_at"])
+    audit_record(action="voting.results_published", actor=actor, obj=round, actor_role="trustee")
+    return round
+
+
+@dataclass
+class RecountCheck:
+    pot: Pot
+    matches: bool
+    stored_winners: list[int]
+    recount_winners: list[int]
+
+
+def round_recount(*, round: VoteRound) -> list[RecountCheck]:
+    """Count every pot again from the stored ballots and compare with the stored result.
+
+    Reads only: a certified result is never changed by a recount.
+    """
+    checks = []
+    for pot in round.pots.all():
+        stored = PotResult.objects.filter(pot=pot).first()
+        if stored is None:
+            raise ApplicationError("This vote has not been counted yet.")
+        fields = _result_fields(pot)
+        same = all(
+            fields[k] == getattr(stored, k)
+            for k in ("winners", "scores", "total_cost_pence", "ballots_counted")
+        )
+        checks.append(RecountCheck(pot, same, stored.winners, fields["winners"]))
+    return checks

@@ -1,0 +1,413 @@
+"""Pages of the voting app: each view parses input, calls one service or selector, renders."""
+
+from __future__ import annotations
+
+import functools
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from communities.middleware import MfaPromptMiddleware
+from communities.models import Membership, Neighbourhood
+from config.errors import ApplicationError, ForbiddenError, NotFoundError
+
+from . import selectors, services
+from .forms import (
+    AnnulForm,
+    BallotForm,
+    BatchForm,
+    EntryForm,
+    PaperVoterForm,
+    PotForm,
+    ReceiptForm,
+    RoundForm,
+    VolunteerForm,
+    pence,
+)
+from .models import BallotMethod, Channel, PaperBatch, VoteRound
+from .permissions import (
+    can_certify_round,
+    can_enter_paper_ballots,
+    can_export_round,
+    can_manage_rounds,
+    can_view_results,
+    voter_ineligibility,
+)
+
+
+def domain_errors(view):
+    """Render domain errors the way the site's middleware does, even where it is not installed."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except ApplicationError as exc:
+            return MfaPromptMiddleware(None).process_exception(request, exc)
+
+    return wrapper
+
+
+def _neighbourhood(slug: str) -> Neighbourhood:
+    return get_object_or_404(Neighbourhood, slug=slug)
+
+
+def _back(round: VoteRound):
+    return redirect("voting:round_detail", pk=round.pk)
+
+
+@domain_errors
+def round_list(request, slug):
+    neighbourhood = _neighbourhood(slug)
+    rounds = selectors.round_list(neighbourhood=neighbourhood, user=request.user)
+    return render(
+        request,
+        "voting/round_list.html",
+        {
+            "neighbourhood": neighbourhood,
+            "rounds": rounds,
+            "can_manage": can_manage_rounds(request.user, neighbourhood),
+        },
+    )
+
+
+@login_required
+@domain_errors
+def round_create(request, slug):
+    neighbourhood = _neighbourhood(slug)
+    if not can_manage_rounds(request.user, neighbourhood):
+        # ensure_powers says whether two-factor is what is missing.
+        from communities.permissions import TRUSTEE_ROLES, ensure_powers
+
+        ensure_powers(request.user, neighbourhood, TRUSTEE_ROLES, action="set up a vote")
+    form = RoundForm(request.POST or None, neighbourhood=neighbourhood)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            round = services.round_create(
+                actor=request.user,
+                neighbourhood=neighbourhood,
+                pots=[
+                    services.PotSpec(
+                        name=data["pot_name"],
+                        amount_pence=pence(data["pot_amount"]),
+                        proposals=list(data["proposals"]),
+                    )
+                ],
+                **form.service_kwargs(),
+            )
+        except ForbiddenError:
+            raise
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "The vote is saved as a draft. Check it, then publish it.")
+            return _back(round)
+    return render(request, "voting/round_form.html", {"form": form, "neighbourhood": neighbourhood})
+
+
+@domain_errors
+def round_detail(request, pk):
+    round = selectors.round_get(pk=pk, user=request.user)
+    user = request.user
+    manage = can_manage_rounds(user, round.neighbourhood)
+    return render(
+        request,
+        "voting/round_detail.html",
+        {
+            "round": round,
+            "pots": round.pots.all(),
+            "can_manage": manage,
+            "can_certify": can_certify_round(user, round),
+            "can_paper": round.channel_paper and can_enter_paper_ballots(user, round),
+            "can_results": can_view_results(user, round),
+            "not_eligible": voter_ineligibility(user, round)
+            if round.status == VoteRound.Status.OPEN
+            else None,
+            "certifications": round.certifications.select_related("trustee"),
+            "annul_form": AnnulForm() if manage else None,
+        },
+    )
+
+
+@login_required
+@domain_errors
+def pot_add(request, pk):
+    round = selectors.round_get(pk=pk, user=request.user)
+    form = PotForm(request.POST or None, neighbourhood=round.neighbourhood)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.pot_add(
+                actor=request.user,
+                round=round,
+                spec=services.PotSpec(
+                    name=data["pot_name"],
+                    amount_pence=pence(data["pot_amount"]),
+                    proposals=list(data["proposals"]),
+                ),
+            )
+        except ForbiddenError:
+            raise
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Pot added.")
+            return _back(round)
+    return render(request, "voting/pot_form.html", {"form": form, "round": round})
+
+
+def _action(service, success: str, **extra):
+    """A POST-only button on the round page that calls one service."""
+
+    @login_required
+    @require_POST
+    @domain_errors
+    def view(request, pk):
+        round = selectors.round_get(pk=pk, user=request.user)
+        kwargs = {}
+        if "reason" in extra:
+            form = AnnulForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, "Give the reason the vote is annulled.")
+                return _back(round)
+            kwargs["reason"] = form.cleaned_data["reason"]
+        try:
+            service(actor=request.user, round=round, **kwargs)
+        except ForbiddenError:
+            raise
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, success)
+        return _back(round)
+
+    return view
+
+
+round_publish = _action(services.round_publish, "The vote is published.")
+round_count = _action(services.round_count, "The vote is counted. Two trustees now certify it.")
+round_certify = _action(services.round_certify, "Your certification is recorded.")
+round_publish_results = _action(services.round_publish_results, "The results are published.")
+round_annul = _action(services.round_annul, "The vote is annulled.", reason=True)
+
+
+@login_required
+@domain_errors
+def ballot(request, pk):
+    pot = selectors.pot_get(pk=pk)
+    round = pot.round
+    reason = voter_ineligibility(request.user, round)
+    if reason:
+        raise ForbiddenError(reason)
+    items = selectors.ballot_items(pot=pot, user=request.user)
+    voted = selectors.voter_participation(user=request.user, pot=pot)
+    if voted and (not round.allow_change or voted.channel != Channel.ONLINE):
+        return render(request, "voting/already_voted.html", {"round": round, "pot": pot})
+    form = BallotForm(request.POST or None, round=round, items=items, show_code=bool(voted))
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.ballot_cast(
+                actor=request.user,
+                pot=pot,
+                choices=form.choices(),
+                receipt_code=form.cleaned_data.get("receipt_code", ""),
+            )
+        except ForbiddenError:
+            raise
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            # Rendered, not redirected: the code is never put in a URL or the session.
+            return render(request, "voting/receipt.html", {"result": result})
+    return render(
+        request,
+        "voting/ballot.html",
+        {
+            "round": round,
+            "pot": pot,
+            "form": form,
+            "rows": list(form.rows()),
+            "voted": voted,
+            "is_choice": round.ballot_method in (BallotMethod.K_APPROVAL, BallotMethod.KNAPSACK),
+            "is_knapsack": round.ballot_method == BallotMethod.KNAPSACK,
+        },
+    )
+
+
+def receipt_lookup(request):
+    form = ReceiptForm(request.POST or None)
+    status = None
+    looked_up = False
+    if request.method == "POST" and form.is_valid():
+        looked_up = True
+        status = services.receipt_lookup(code=form.cleaned_data["code"])
+    return render(
+        request,
+        "voting/receipt_lookup.html",
+        {"form": form, "status": status, "looked_up": looked_up},
+    )
+
+
+@domain_errors
+def results(request, pk):
+    round = selectors.round_get(pk=pk, user=request.user)
+    if not can_view_results(request.user, round):
+        raise NotFoundError("The results of this vote are not published yet.")
+    return render(
+        request,
+        "voting/results.html",
+        {
+            "round": round,
+            "pots": selectors.round_results(round=round),
+            "explanation": selectors.rule_explanation(round),
+            "can_export": can_export_round(request.user, round),
+        },
+    )
+
+
+@domain_errors
+def export_pb(request, pk, pot_pk):
+    round = selectors.round_get(pk=pk, user=request.user)
+    if not can_export_round(request.user, round):
+        raise NotFoundError("The ballots of this vote are not published yet.")
+    pot = get_object_or_404(round.pots, pk=pot_pk)
+    text = services.round_export_pabulib(round=round, pot=pot)
+    response = HttpResponse(text, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="commonpurse_round{round.pk}_pot{pot.pk}.pb"'
+    )
+    return response
+
+
+def _ensure_paper(request, round):
+    if not can_enter_paper_ballots(request.user, round):
+        raise ForbiddenError("Only trustees and appointed volunteers can handle paper ballots.")
+
+
+@login_required
+@domain_errors
+def paper(request, pk):
+    """The paper-voting desk: mark voters, open batches, appoint volunteers (trustees)."""
+    round = selectors.round_get(pk=pk, user=request.user)
+    _ensure_paper(request, round)
+    voter_form = PaperVoterForm(prefix="voter")
+    batch_form = BatchForm(prefix="batch", round=round)
+    volunteer_form = VolunteerForm(prefix="vol")
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "voter":
+                voter_form = PaperVoterForm(request.POST, prefix="voter")
+                if voter_form.is_valid():
+                    _mark_voter(request, round, voter_form)
+                    return redirect("voting:paper", pk=round.pk)
+            elif action == "batch":
+                batch_form = BatchForm(request.POST, prefix="batch", round=round)
+                if batch_form.is_valid():
+                    data = batch_form.cleaned_data
+                    batch = services.paper_batch_create(
+                        actor=request.user,
+                        round=round,
+                        pot=round.pots.get(pk=data["pot"]),
+                        event=data["event"],
+                        declared_count=data["declared_count"],
+                    )
+                    messages.success(request, "Batch opened. Key its ballot papers now.")
+                    return redirect("voting:batch", pk=batch.pk)
+            elif action == "volunteer":
+                volunteer_form = VolunteerForm(request.POST, prefix="vol")
+                if volunteer_form.is_valid():
+                    user = (
+                        get_user_model()
+                        .objects.filter(email__iexact=volunteer_form.cleaned_data["email"])
+                        .first()
+                    )
+                    if user is None:
+                        raise ApplicationError("Nobody has an account with that email address.")
+                    services.volunteer_appoint(actor=request.user, round=round, user=user)
+                    messages.success(request, f"{user} can now key paper ballots for this vote.")
+                    return redirect("voting:paper", pk=round.pk)
+        except ForbiddenError:
+            raise
+        except ApplicationError as exc:
+            form = {"voter": voter_form, "batch": batch_form, "volunteer": volunteer_form}.get(
+                action, voter_form
+            )
+            form.add_error(None, exc.message)
+    return render(
+        request,
+        "voting/paper.html",
+        {
+            "round": round,
+            "voter_form": voter_form,
+            "batch_form": batch_form,
+            "volunteer_form": volunteer_form,
+            "batches": selectors.paper_batches(round=round),
+            "tally": selectors.paper_tally(round=round),
+            "volunteers": round.volunteers.select_related("user"),
+            "can_manage": can_manage_rounds(request.user, round.neighbourhood),
+        },
+    )
+
+
+def _mark_voter(request, round, form):
+    data = form.cleaned_data
+    if data["email"]:
+        membership = (
+            Membership.objects.filter(
+                neighbourhood=round.neighbourhood, user__email__iexact=data["email"]
+            )
+            .select_related("user")
+            .first()
+        )
+        if membership is None:
+            raise ApplicationError("That email address is not on this neighbourhood's register.")
+        services.paper_voter_mark(actor=request.user, round=round, membership=membership)
+        messages.success(request, f"{membership.user} is marked as voting on paper.")
+    else:
+        services.paper_voter_mark(
+            actor=request.user, round=round, name=data["name"], address=data["address"]
+        )
+        messages.success(request, f"{data['name']} is recorded as voting in person.")
+
+
+@login_required
+@domain_errors
+def batch(request, pk):
+    batch = get_object_or_404(
+        PaperBatch.objects.select_related("round__neighbourhood", "pot"), pk=pk
+    )
+    round = batch.round
+    _ensure_paper(request, round)
+    form = EntryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            batch = services.paper_entry_submit(
+                actor=request.user, batch=batch, text=form.cleaned_data["text"]
+            )
+        except ForbiddenError:
+            raise
+        except ApplicationError as exc:
+            form.add_error("text", exc.message)
+        else:
+            messages.success(request, f"Entry saved. {batch.get_status_display()}.")
+            return redirect("voting:batch", pk=batch.pk)
+    entries = list(batch.entries.select_related("keyed_by"))
+    return render(
+        request,
+        "voting/batch.html",
+        {
+            "batch": batch,
+            "round": round,
+            "form": form,
+            "entries": entries,
+            "mismatches": services.batch_mismatches(batch),
+            "items": batch.pot.items.select_related("proposal"),
+            "keyed_by_me": any(e.keyed_by_id == request.user.pk for e in entries),
+        },
+    )
