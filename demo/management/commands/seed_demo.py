@@ -4,6 +4,7 @@ import importlib
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
 
 from demo.users import DEMO_PASSWORD, DEMO_USERS, seed_users
 
@@ -15,7 +16,12 @@ class Command(BaseCommand):
     help = "Load demo data (idempotent) and print the demo logins."
 
     def handle(self, *args, **options):
-        with transaction.atomic():
+        # Demo proposals move through their lifecycle; their notification emails would bury
+        # the logins printed below, so seeding sends none.
+        with (
+            override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"),
+            transaction.atomic(),
+        ):
             users = seed_users()
             for module_name in APP_DEMOS:
                 try:
