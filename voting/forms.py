@@ -12,6 +12,12 @@ from proposals.models import Proposal
 
 from .models import BallotMethod, CountingRule
 
+# Sane bounds for the round options (the model fields are small integers): a ballot longer
+# than 50 proposals is unreadable, and the engine needs no more range than this.
+MAX_CHOICES_LIMIT = 50
+POINTS_TOTAL_LIMIT = 1000
+SCORE_THRESHOLD_LIMIT = 10_000_000
+
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
@@ -49,14 +55,25 @@ class RoundForm(PotFieldsMixin):
     max_choices = forms.IntegerField(
         label="Most proposals a voter may choose or rank",
         min_value=1,
+        max_value=MAX_CHOICES_LIMIT,
         required=False,
-        help_text="For “choose up to” and ranking ballots.",
+        help_text="For “choose up to” and ranking ballots; at most the number of proposals "
+        "on the ballot.",
+        error_messages={
+            "min_value": "A voter must be able to choose at least 1 proposal.",
+            "max_value": f"A voter can choose or rank at most {MAX_CHOICES_LIMIT} proposals.",
+        },
     )
     points_total = forms.IntegerField(
         label="Points each voter shares out",
         min_value=1,
+        max_value=POINTS_TOTAL_LIMIT,
         required=False,
-        help_text="For points ballots.",
+        help_text=f"For points ballots; at most {POINTS_TOTAL_LIMIT:,}.",
+        error_messages={
+            "min_value": "Give each voter at least 1 point to share out.",
+            "max_value": f"Give each voter at most {POINTS_TOTAL_LIMIT:,} points to share out.",
+        },
     )
     min_spend_percent = forms.IntegerField(
         label="Least share of the pot a ballot must spend, in percent",
@@ -78,8 +95,13 @@ class RoundForm(PotFieldsMixin):
     score_threshold = forms.IntegerField(
         label="Greedy: lowest score a funded proposal needs",
         min_value=0,
+        max_value=SCORE_THRESHOLD_LIMIT,
         required=False,
         help_text="Leave empty for no threshold.",
+        error_messages={
+            "min_value": "The threshold cannot be below 0.",
+            "max_value": f"The threshold can be at most {SCORE_THRESHOLD_LIMIT:,}.",
+        },
     )
     min_age_band = forms.ChoiceField(
         label="Youngest age band that may vote",
@@ -134,6 +156,17 @@ class RoundForm(PotFieldsMixin):
             now = timezone.localtime().replace(second=0, microsecond=0)
             self.initial.setdefault("opens_at", now + timezone.timedelta(days=1))
             self.initial.setdefault("closes_at", now + timezone.timedelta(days=15))
+
+    def clean(self):
+        data = super().clean()
+        max_choices, proposals = data.get("max_choices"), data.get("proposals")
+        if max_choices and proposals is not None and max_choices > len(proposals):
+            self.add_error(
+                "max_choices",
+                f"A voter cannot choose or rank more proposals ({max_choices}) than there are "
+                f"on the ballot ({len(proposals)}).",
+            )
+        return data
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils import formats, timezone
+
 from accounts.permissions import is_verified
 from communities.models import AgeBand, Neighbourhood
 from communities.permissions import (
@@ -35,18 +37,39 @@ def can_manage_rounds(user, neighbourhood: Neighbourhood) -> bool:
     return is_trustee(user, neighbourhood)
 
 
+def _when(moment) -> str:
+    return formats.date_format(timezone.localtime(moment), "j F Y, H:i")
+
+
+def window_refusal(round: VoteRound, now=None) -> str | None:
+    """Why the round takes no votes right now (plain English), or None if it does.
+
+    The status must be open *and* now must be inside [opens_at, closes_at): the scheduled task
+    moves the status a little after the time, and no vote may slip in during that gap.
+    """
+    if round.status != VoteRound.Status.OPEN:
+        return "This vote is not open."
+    now = now or timezone.now()
+    if now >= round.closes_at:
+        return f"This vote closed at {_when(round.closes_at)}."
+    if now < round.opens_at:
+        return f"This vote opens at {_when(round.opens_at)}."
+    return None
+
+
 def voter_ineligibility(user, round: VoteRound) -> str | None:
     """Why this person may not vote in the round (plain English), or None if they may.
 
     Only verified residents whose connection is eligible and whose age band is at least the
-    round's minimum vote; the round must be open and take online votes.
+    round's minimum vote; the round must be open, inside its time window, and take online votes.
     """
     if not getattr(user, "is_authenticated", False):
         return "Sign in to vote."
     if not is_verified(user):
         return "Confirm your email address before you vote."
-    if round.status != VoteRound.Status.OPEN:
-        return "This vote is not open."
+    refusal = window_refusal(round)
+    if refusal:
+        return refusal
     if not round.channel_online:
         return "This vote takes paper ballots only."
     if not is_resident(user, round.neighbourhood):

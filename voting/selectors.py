@@ -114,6 +114,17 @@ def _pounds(pence: int) -> str:
     return f"£{whole:,}" + (f".{part:02d}" if part else "")
 
 
+def ranking_points_text(round: VoteRound) -> str:
+    """How a ranking ballot turns into points, as the engine counts them
+    (`Election.positional_scores`): each ballot by its own length, not by the round's maximum."""
+    return (
+        f"Each voter ranks up to {round.max_choices} proposals. On each ballot, the proposal "
+        "ranked first gets as many points as that ballot ranks proposals, second gets one "
+        "fewer, and so on down to 1 point for the last one ranked: a ballot ranking 3 proposals "
+        "gives 3, 2 and 1 points, a ballot ranking just 1 gives it 1 point."
+    )
+
+
 def rule_explanation(round: VoteRound) -> list[str]:
     """The counting rule in plain English, so residents can check the outcome by hand."""
     method = round.ballot_method
@@ -123,11 +134,7 @@ def rule_explanation(round: VoteRound) -> list[str]:
     }.get(method, "votes")
     lines = []
     if method == BallotMethod.RANKING:
-        lines.append(
-            f"Each voter ranked up to {round.max_choices} proposals. A proposal ranked first on a "
-            f"ballot of {round.max_choices} gets {round.max_choices} points, second gets one "
-            "fewer, and so on down to 1 point for the last one ranked."
-        )
+        lines.append(ranking_points_text(round))
     elif method == BallotMethod.CUMULATIVE:
         lines.append(
             f"Each voter shared out up to {round.points_total} points; a proposal's score is the "

@@ -235,6 +235,11 @@ def ballot(request, pk):
             "voted": voted,
             "is_choice": round.ballot_method in (BallotMethod.K_APPROVAL, BallotMethod.KNAPSACK),
             "is_knapsack": round.ballot_method == BallotMethod.KNAPSACK,
+            "ranking_points": (
+                selectors.ranking_points_text(round)
+                if round.ballot_method == BallotMethod.RANKING
+                else ""
+            ),
         },
     )
 
@@ -367,13 +372,13 @@ def _mark_voter(request, round, form):
         )
         if membership is None:
             raise ApplicationError("That email address is not on this neighbourhood's register.")
-        services.paper_voter_mark(actor=request.user, round=round, membership=membership)
-        messages.success(request, f"{membership.user} is marked as voting on paper.")
+        mark = services.paper_voter_mark(actor=request.user, round=round, membership=membership)
+        messages.success(request, f"{membership.user} is marked as voting on paper. {mark.message}")
     else:
-        services.paper_voter_mark(
+        mark = services.paper_voter_mark(
             actor=request.user, round=round, name=data["name"], address=data["address"]
         )
-        messages.success(request, f"{data['name']} is recorded as voting in person.")
+        messages.success(request, f"{data['name']} is recorded as voting in person. {mark.message}")
 
 
 @login_required

@@ -34,7 +34,7 @@ def _post(client, url, data, status=302):
 
 
 @pytest.mark.parametrize("method", ["knapsack", "k_approval"])
-def test_round_from_setup_to_published_results(client, method, tmp_path):
+def test_round_from_setup_to_published_results(client, method, tmp_path, monkeypatch):
     # given: a neighbourhood with two trustees, residents and shortlisted proposals
     place = NeighbourhoodFactory()
     chair, second = trustee(place), trustee(place)
@@ -96,6 +96,9 @@ def test_round_from_setup_to_published_results(client, method, tmp_path):
         rounds_advance_task()  # a re-run is a no-op
     round.refresh_from_db()
     assert round.status == "open"
+    # the clock stays inside the voting window: votes are taken only between opens_at and
+    # closes_at, whatever the status says
+    monkeypatch.setattr("django.utils.timezone.now", lambda: opens + timedelta(minutes=5))
 
     # residents vote online
     ids = {title: p.pk for title, p in proposals.items()}
@@ -131,6 +134,13 @@ def test_round_from_setup_to_published_results(client, method, tmp_path):
     client.force_login(volunteer)
     _post(client, paper_url, {"action": "voter", "voter-email": paper_voter.email})
     assert Participation.objects.get(membership__user=paper_voter).channel == "paper"
+    # the batch below holds three papers, so three people were given papers at the desk
+    for name in ("Ada Lovelace", "Mary Seacole"):
+        _post(
+            client,
+            paper_url,
+            {"action": "voter", "voter-name": name, "voter-address": f"{name}, 1 High St"},
+        )
     client.force_login(paper_voter)
     assert b"already voted" in client.get(ballot_url).content  # no second vote online
     client.force_login(volunteer)
@@ -167,6 +177,7 @@ def test_round_from_setup_to_published_results(client, method, tmp_path):
         rounds_advance_task()
     round.refresh_from_db()
     assert round.status == "closed"
+    monkeypatch.undo()
     _post(client, reverse("voting:round_count", args=[round.pk]), {})
     _post(client, reverse("voting:round_certify", args=[round.pk]), {})
     client.post(reverse("voting:round_certify", args=[round.pk]), {})  # twice: refused
@@ -193,7 +204,7 @@ def test_round_from_setup_to_published_results(client, method, tmp_path):
     client.logout()
     page = client.get(reverse("voting:results", args=[round.pk])).content.decode()
     assert "<svg" in page and "Funded" in page and "Skip:" in page
-    assert "fewer than 5" in page  # 2 paper voters
+    assert "fewer than 5" in page  # 3 paper voters
 
     # open data: export_pb recounts to the same winners with pabutools
     out = tmp_path / "round.pb"

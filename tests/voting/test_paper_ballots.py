@@ -98,6 +98,10 @@ def test_batch_counts_only_when_two_people_agree(setup):
 
 def test_mismatches_are_listed_ballot_by_ballot_and_not_merged(setup):
     round, pot, chair, helper = setup
+    for _ in range(3):  # three people were given papers at the desk
+        paper_voter_mark(
+            actor=helper, round=round, membership=resident(round.neighbourhood).memberships.get()
+        )
     batch = paper_batch_create(actor=helper, round=round, pot=pot, event="Fair", declared_count=3)
     paper_entry_submit(actor=helper, batch=batch, text="1, 2\n3\nx")
     batch = paper_entry_submit(actor=chair, batch=batch, text="1, 2\n2\n1")

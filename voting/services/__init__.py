@@ -3,6 +3,7 @@
 from .ballots import CastResult, ReceiptStatus, ballot_cast, receipt_lookup, validate_choices
 from .pabulib_io import ImportResult, round_export_pabulib, round_import_pabulib
 from .paper import (
+    PaperMark,
     batch_mismatches,
     paper_batch_create,
     paper_entry_submit,
@@ -32,6 +33,7 @@ from .rounds import (
 __all__ = [
     "CastResult",
     "ImportResult",
+    "PaperMark",
     "PotSpec",
     "ReceiptStatus",
     "RecountCheck",

@@ -224,7 +224,11 @@ def ballot_cast(*, actor, pot: Pot, choices, receipt_code: str = "") -> CastResu
     from ..tasks import ballot_receipt_email_task
 
     user_id, pot_id = actor.pk, pot.pk
-    transaction.on_commit(lambda: ballot_receipt_email_task.delay(user_id, pot_id, code, changed))
+    # robust: the vote is already committed; a mail error or a broker outage is logged by
+    # Django and must never turn the receipt page into an error (the voter would lose the code).
+    transaction.on_commit(
+        lambda: ballot_receipt_email_task.delay(user_id, pot_id, code, changed), robust=True
+    )
     return CastResult(receipt_code=code, changed=changed, round=round, pot=pot)
 
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from audit.services import audit_record
 from communities.models import Neighbourhood
-from config.errors import ApplicationError
+from config.errors import ApplicationError, StateError
 from proposals.models import CostLine, Proposal, Theme
 
 from ..counting import Election, PabulibError, format_number, parse_pabulib, write_pabulib
@@ -56,8 +56,27 @@ def _meta_rule(round: VoteRound) -> dict:
     return {"rule": CITY_RULE[round.counting_rule]}
 
 
+# Ballots leave the system only once no more can be cast: an export while the vote is open
+# would publish interim results.
+EXPORTABLE_STATES = (
+    VoteRound.Status.CLOSED,
+    VoteRound.Status.COUNTED,
+    VoteRound.Status.CERTIFIED,
+    VoteRound.Status.RESULTS_PUBLISHED,
+)
+
+
 def round_export_pabulib(*, round: VoteRound, pot: Pot | None = None) -> str:
-    """The pot's ballots (default: the round's first pot) as a Pabulib file."""
+    """The pot's ballots (default: the round's first pot) as a Pabulib file.
+
+    Refused until the round is closed: ballots exported while voting goes on are interim
+    results, which could sway the rest of the vote.
+    """
+    if round.status not in EXPORTABLE_STATES:
+        raise StateError(
+            f"This vote is “{round.get_status_display()}”: its ballots can be exported only "
+            "after it has closed."
+        )
     pot = pot or round.pots.first()
     if pot is None:
         raise ApplicationError("This vote has no pots.")

@@ -24,7 +24,7 @@ from config.errors import ApplicationError, ForbiddenError, StateError
 
 from ..models import Ballot as BallotRow
 from ..models import BallotMethod, Channel, PaperBatch, PaperEntry, Participation, Pot, VoteRound
-from ..permissions import can_enter_paper_ballots
+from ..permissions import can_enter_paper_ballots, window_refusal
 from ._common import S, clean, lock_round
 from .ballots import validate_choices
 
@@ -62,6 +62,26 @@ def _eligible_membership_refusal(round: VoteRound, membership: Membership) -> st
     return None
 
 
+@dataclass
+class PaperMark:
+    """What marking a paper voter did: the pots marked, and the pots skipped with the reason."""
+
+    created: list[Participation]
+    skipped: list[tuple[Pot, str]]
+
+    @property
+    def message(self) -> str:
+        """For the desk: which pots to hand papers for, and which not."""
+        marked = ", ".join(f"“{p.pot.name}”" for p in self.created)
+        text = f"Give them ballot papers for {marked}."
+        if self.skipped:
+            text += " Not for " + "; ".join(
+                f"“{pot.name}” (already voted {how})" for pot, how in self.skipped
+            )
+            text += "."
+        return text
+
+
 @transaction.atomic
 def paper_voter_mark(
     *,
@@ -70,17 +90,22 @@ def paper_voter_mark(
     membership: Membership | None = None,
     name: str = "",
     address: str = "",
-) -> list[Participation]:
-    """Record that someone was given paper ballots (every pot of the round).
+) -> PaperMark:
+    """Record that someone was given paper ballots, in every pot of the round where they have
+    not voted yet.
 
-    A member is marked by membership, so an online vote and a paper vote collide on the same
-    unique constraint. Someone not on the register is recorded by a normalised name and address
-    (their own unique constraint), after checking that the name is not a registered member's.
+    Someone who voted online in one pot may still vote on paper in the others, so pots already
+    voted in are skipped and reported (the desk hands papers for the rest only); it is refused
+    only when no pot is left. A member is marked by membership, so an online vote and a paper
+    vote collide on the same unique constraint. Someone not on the register is recorded by a
+    normalised name and address (their own unique constraint), after checking that the name is
+    not a registered member's.
     """
     round = lock_round(round)
     _ensure_keyer(actor, round)
-    if round.status != S.OPEN:
-        raise StateError("Paper voters can only be marked while the vote is open.")
+    refusal = window_refusal(round)
+    if refusal:
+        raise StateError(f"Paper voters can only be marked while the vote is open. {refusal}")
     fields: dict = {}
     if membership is not None:
         refusal = _eligible_membership_refusal(round, membership)
@@ -101,12 +126,13 @@ def paper_voter_mark(
             )
         fields = {"in_person_key": in_person_key(name, address), "in_person_name": name.strip()}
         who = {"in_person": True}
-    created = []
+    created: list[Participation] = []
+    skipped: list[tuple[Pot, str]] = []
     for pot in round.pots.all():
         already = Participation.objects.filter(pot=pot, **_identity(fields)).first()
         if already is not None:
-            how = "online" if already.channel == Channel.ONLINE else "on paper"
-            raise StateError(f"This person has already voted {how} in “{pot.name}”.")
+            skipped.append((pot, "online" if already.channel == Channel.ONLINE else "on paper"))
+            continue
         try:
             with transaction.atomic():
                 created.append(
@@ -114,16 +140,19 @@ def paper_voter_mark(
                         round=round, pot=pot, channel=Channel.PAPER, recorded_by=actor, **fields
                     )
                 )
-        except IntegrityError as exc:
-            raise StateError(f"This person has already voted in “{pot.name}”.") from exc
+        except IntegrityError:
+            skipped.append((pot, "online or on paper"))
+    if not created:
+        where = "; ".join(f"{how} in “{pot.name}”" for pot, how in skipped)
+        raise StateError(f"This person has already voted {where}: there is no pot left.")
     audit_record(
         action="voting.paper_voter_marked",
         actor=actor,
         obj=round,
         actor_role="volunteer",
-        changes=who,
+        changes={**who, "pots": [p.pot_id for p in created], "skipped": [p.pk for p, _ in skipped]},
     )
-    return created
+    return PaperMark(created=created, skipped=skipped)
 
 
 def _identity(fields: dict) -> dict:

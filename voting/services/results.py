@@ -10,6 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from audit.services import audit_record
@@ -20,7 +21,7 @@ from proposals.models import Proposal
 from ..counting import Outcome, format_number
 from ..counting_adapter import RuleChoice, build_election, count, rule_for, to_pence
 from ..models import Ballot as BallotRow
-from ..models import Certification, PaperBatch, Participation, Pot, PotResult, VoteRound
+from ..models import Certification, Channel, PaperBatch, Participation, Pot, PotResult, VoteRound
 from ..permissions import certify_refusal
 from ._common import S, check_transition, lock_round, proposal_service
 
@@ -69,6 +70,37 @@ def _result_fields(pot: Pot) -> dict:
     }
 
 
+def _ensure_paper_reconciled(round: VoteRound) -> None:
+    """Refuse to count a pot holding more paper ballots than people were given papers.
+
+    Every paper in an agreed batch (spoilt ones too: each was handed to someone) needs a paper
+    voter marked in the register for that pot. More papers than marked voters means a bundle
+    was keyed twice, or papers were handed out without marking the voter.
+    """
+    papers = dict(
+        round.paper_batches.filter(status=PaperBatch.Status.AGREED)
+        .values("pot")
+        .annotate(n=Sum("declared_count"))
+        .values_list("pot", "n")
+    )
+    if not papers:
+        return
+    marked = dict(
+        Participation.objects.filter(round=round, channel=Channel.PAPER)
+        .values("pot")
+        .annotate(n=Count("id"))
+        .values_list("pot", "n")
+    )
+    for pot in round.pots.filter(pk__in=papers):
+        keyed, given = papers[pot.pk], marked.get(pot.pk, 0)
+        if keyed > given:
+            raise ApplicationError(
+                f"The pot “{pot.name}” has {keyed} paper ballots in agreed batches, but only "
+                f"{given} paper voters were marked in the register for it. Check for a bundle "
+                "keyed twice or voters not marked, and correct it before counting."
+            )
+
+
 @transaction.atomic
 def round_count(*, actor, round: VoteRound) -> VoteRound:
     """closed -> counted (or a recount while still only counted): count every pot with the
@@ -84,6 +116,7 @@ def round_count(*, actor, round: VoteRound) -> VoteRound:
     if pending.exists():
         names = ", ".join(b.event for b in pending)
         raise StateError(f"Paper batches are not agreed yet ({names}): resolve them first.")
+    _ensure_paper_reconciled(round)
     now = timezone.now()
     for pot in round.pots.all():
         fields = _result_fields(pot)

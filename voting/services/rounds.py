@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import secrets
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -18,6 +20,7 @@ from proposals.models import Proposal
 from ..models import (
     APPROVAL_METHODS,
     APPROVAL_ONLY_RULES,
+    Ballot,
     BallotMethod,
     CountingRule,
     Pot,
@@ -219,11 +222,53 @@ def round_open(*, round: VoteRound, now: datetime.datetime | None = None) -> boo
     return _time_transition(round, S.OPEN, "open_at", round.opens_at, now or timezone.now())
 
 
+def _shuffle(rows: list) -> None:
+    """Shuffle in place with the operating system's randomness (not a seedable generator)."""
+    secrets.SystemRandom().shuffle(rows)
+
+
+def _ballots_reshuffle(round: VoteRound) -> int:
+    """Rewrite the round's ballots in a random order, with fresh keys.
+
+    Rows are stored in insertion order (SQLite's rowid, PostgreSQL's physical order), which
+    lines up with the participations' order and so with the voters. Reading them, deleting
+    them and inserting copies in a random order breaks that link for the stored table. The
+    receipt HMAC is kept, so receipt lookups still work. On PostgreSQL the old row versions
+    stay in the data file until VACUUM (docs/voting.md).
+    """
+    ballots = list(Ballot.objects.filter(round=round))
+    if not ballots:
+        return 0
+    _shuffle(ballots)
+    copies = [
+        Ballot(
+            id=uuid.uuid4(),
+            round_id=b.round_id,
+            pot_id=b.pot_id,
+            channel=b.channel,
+            choices=b.choices,
+            receipt_hash=b.receipt_hash,
+            paper_batch_id=b.paper_batch_id,
+        )
+        for b in ballots
+    ]
+    Ballot.objects.filter(round=round).delete()
+    Ballot.objects.bulk_create(copies, batch_size=2000)
+    return len(copies)
+
+
 @transaction.atomic
 def round_close(*, round: VoteRound, now: datetime.datetime | None = None) -> bool:
-    """open -> closed at closes_at (the scheduled task). True if it changed."""
+    """open -> closed at closes_at (the scheduled task). True if it changed.
+
+    Closing also rewrites the round's ballots in a random order (`_ballots_reshuffle`): no more
+    ballots can arrive, so the order they were cast in no longer needs to exist anywhere.
+    """
     round = lock_round(round)
-    return _time_transition(round, S.CLOSED, "closed_at", round.closes_at, now or timezone.now())
+    changed = _time_transition(round, S.CLOSED, "closed_at", round.closes_at, now or timezone.now())
+    if changed:
+        _ballots_reshuffle(round)
+    return changed
 
 
 def rounds_advance(*, now: datetime.datetime | None = None) -> dict[str, list[int]]:
