@@ -82,6 +82,12 @@ def test_round_list_shows_public_rounds(client):
     assert round.title.encode() in page.content
 
 
+def test_round_list_links_straight_to_the_ballot_of_an_open_round(client):
+    round, pot = round_with_pot()
+    page = client.get(reverse("voting:round_list", args=[round.neighbourhood.slug]))
+    assert reverse("voting:ballot", args=[pot.pk]).encode() in page.content
+
+
 def test_list_and_ballot_pages_have_bounded_queries(client, django_assert_max_num_queries):
     round, pot = round_with_pot(costs=[100_000 + i for i in range(12)], amount_pence=10**7)
     for _ in range(5):
