@@ -1,8 +1,9 @@
 """Demo data: two neighbourhoods from the sample geography, the demo people in their roles.
 
 Idempotent: each block runs only if what it makes is missing, so a second run changes
-nothing (not even the audit trail). Role holders get a TOTP authenticator with one fixed,
-documented secret; `python manage.py demo_totp EMAIL` prints the current code.
+nothing (not even the audit trail). Role holders and the platform admin get a TOTP
+authenticator with one fixed, documented secret; `python manage.py demo_totp EMAIL`
+prints the current code.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ def seed(*, users: dict, stdout=None) -> None:
         with open(SAMPLE_DATA / "postcodes.csv", "rb") as f:
             services.postcodes_import(stream=f, actor=admin)
 
-    for person in [trustee, finance, funder, *fillers]:
+    for person in [trustee, finance, funder, admin, *fillers]:
         give_demo_totp(person)
 
     if not Neighbourhood.objects.filter(slug=FIRST).exists():

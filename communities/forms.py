@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from .models import AgeBand, Connection, Role
+from .services.neighbourhoods import MAX_BOUNDARY_CHARS
 
 
 class NeighbourhoodForm(forms.Form):
@@ -27,6 +28,7 @@ class NeighbourhoodForm(forms.Form):
     )
     boundary = forms.CharField(
         required=False,
+        max_length=MAX_BOUNDARY_CHARS,
         widget=forms.Textarea(attrs={"rows": 4}),
         label="Boundary (optional)",
         help_text="A GeoJSON Polygon or MultiPolygon, if you have one.",

@@ -22,7 +22,20 @@ class MfaRequiredError(ForbiddenError):
 
 
 def is_platform_admin(user) -> bool:
+    """Who the user is (sees drafts); acting as admin needs can_use_admin_powers too."""
     return is_verified(user) and bool(getattr(user, "is_platform_admin", False))
+
+
+def can_use_admin_powers(user) -> bool:
+    """A platform admin with two-factor authentication, like every other power."""
+    return is_platform_admin(user) and has_mfa(user)
+
+
+def ensure_admin_mfa(user) -> None:
+    """Raise MfaRequiredError for a platform admin without two-factor (so they get the
+    prompt); do nothing for anyone else (their own checks refuse them)."""
+    if is_platform_admin(user) and not has_mfa(user):
+        raise MfaRequiredError("Set up two-factor authentication before using admin powers.")
 
 
 def active_membership(user, neighbourhood: Neighbourhood) -> Membership | None:
@@ -142,9 +155,10 @@ def can_submit_neighbourhood(user, neighbourhood: Neighbourhood) -> bool:
 
 
 def can_verify_neighbourhood(user, neighbourhood: Neighbourhood) -> bool:
-    """A platform admin checks a submitted neighbourhood; never one they registered."""
+    """A platform admin (with two-factor) checks a submitted neighbourhood; never one they
+    registered."""
     return (
-        is_platform_admin(user)
+        can_use_admin_powers(user)
         and not _is_registrant(user, neighbourhood)
         and neighbourhood.status == Neighbourhood.Status.SUBMITTED
     )
@@ -214,15 +228,15 @@ def can_manage_access_codes(user, neighbourhood: Neighbourhood) -> bool:
 
 
 def can_appoint_roles(user, neighbourhood: Neighbourhood) -> bool:
-    """The chair (with two-factor) or a platform admin appoints trustees and staff roles."""
+    """The chair or a platform admin (each with two-factor) appoints trustees and staff roles."""
     if neighbourhood.status not in JOINABLE_STATUSES:
         return False
-    return is_platform_admin(user) or can_use_powers(user, neighbourhood, Role.CHAIR)
+    return can_use_admin_powers(user) or can_use_powers(user, neighbourhood, Role.CHAIR)
 
 
 def can_appoint_chair(user, neighbourhood: Neighbourhood) -> bool:
-    """Only a platform admin appoints or replaces a chair."""
-    return neighbourhood.status in JOINABLE_STATUSES and is_platform_admin(user)
+    """Only a platform admin (with two-factor) appoints or replaces a chair."""
+    return neighbourhood.status in JOINABLE_STATUSES and can_use_admin_powers(user)
 
 
 def can_view_interests(user, neighbourhood: Neighbourhood) -> bool:

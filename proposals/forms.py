@@ -11,8 +11,19 @@ from accounts.models import User
 from communities.models import RoleAssignment
 from communities.permissions import TRUSTEE_ROLES
 
+from .markup import markdown_problem
 from .models import Proposal, Theme
 from .selectors import SORTS
+from .text import has_control_characters
+
+
+def _one_line(value: str, label: str) -> str:
+    if has_control_characters(value):
+        raise forms.ValidationError(
+            f"Write the {label} on one line, without tabs or control characters."
+        )
+    return value
+
 
 MAX_POUNDS = Decimal("100000000")  # a sanity bound before the fund check in the service
 
@@ -94,6 +105,19 @@ class ProposalForm(forms.Form):
         )
         self.fields["linked_trustees"].label_from_instance = lambda u: u.public_name
 
+    def clean_title(self):
+        return _one_line(self.cleaned_data["title"], "title")
+
+    def clean_summary(self):
+        return _one_line(self.cleaned_data["summary"], "summary")
+
+    def clean_description(self):
+        description = self.cleaned_data["description"]
+        problem = markdown_problem(description)
+        if problem:
+            raise forms.ValidationError(problem)
+        return description
+
 
 class CostLineForm(forms.Form):
     description = forms.CharField(max_length=200, required=False, label="What it pays for")
@@ -165,6 +189,12 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=1000)
 
 
+class ReportChoiceForm(forms.Form):
+    """Which report in the queue a trustee acts on (a positive id, anything else refused)."""
+
+    report = forms.IntegerField(min_value=1, max_value=2**63 - 1)
+
+
 class OptionalReasonForm(forms.Form):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), max_length=1000, required=False
@@ -178,7 +208,10 @@ class CommentForm(forms.Form):
         label="Your comment",
         help_text="Plain text, at most 2,000 characters. Be kind.",
     )
-    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # Bounded so an absurd id is a form error, not an overflow in the database query.
+    parent = forms.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput
+    )
 
 
 class MilestoneForm(forms.Form):

@@ -90,9 +90,11 @@ def can_moderate_proposal(user, proposal: Proposal) -> bool:
 
 
 def can_moderate_comment(user, comment: Comment) -> bool:
-    """Trustees, but not on their own comment."""
-    return user.pk != comment.author_id and can_use_powers(
-        user, comment.proposal.neighbourhood, TRUSTEE_ROLES
+    """Trustees, but not on their own comment nor on a proposal they are conflicted on."""
+    return (
+        user.pk != comment.author_id
+        and can_use_powers(user, comment.proposal.neighbourhood, TRUSTEE_ROLES)
+        and not has_conflict(user, comment.proposal)
     )
 
 

@@ -16,6 +16,7 @@ from communities.permissions import TRUSTEE_ROLES
 
 from .models import Comment, Proposal, StatusChange
 from .services.images import proposal_image_process
+from .text import single_line
 
 
 def _link(proposal: Proposal) -> str:
@@ -28,7 +29,9 @@ def _link(proposal: Proposal) -> str:
 def _send(subject: str, body: str, to: list[str]) -> int:
     if not to:
         return 0
-    return send_mail(subject, body, None, to, fail_silently=False)
+    # Titles written before control characters were refused could still hold a newline,
+    # which Django refuses in a header (BadHeaderError): subjects are always one line.
+    return send_mail(single_line(subject)[:150], body, None, to, fail_silently=False)
 
 
 @shared_task(time_limit=120, soft_time_limit=100)

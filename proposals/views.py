@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from communities.models import Neighbourhood
 from communities.permissions import TRUSTEE_ROLES, MfaRequiredError, ensure_powers
+from communities.selectors import neighbourhood_get
 from config.errors import ApplicationError, NotFoundError
 
 from . import permissions as perms
@@ -30,6 +31,7 @@ from .forms import (
     OptionalReasonForm,
     ProposalForm,
     ReasonForm,
+    ReportChoiceForm,
     ScreeningForm,
     cost_lines_from,
 )
@@ -54,8 +56,9 @@ def _domain_errors(view):
     return wrapper
 
 
-def _neighbourhood(slug: str) -> Neighbourhood:
-    return get_object_or_404(Neighbourhood, slug=slug)
+def _neighbourhood(request, slug: str) -> Neighbourhood:
+    """Only neighbourhoods the user may see: a draft's or a rejection's name must not leak."""
+    return neighbourhood_get(user=request.user, slug=slug)
 
 
 def _proposal(request, slug: str, pk: int) -> Proposal:
@@ -83,7 +86,7 @@ def _back(proposal: Proposal, anchor: str = ""):
 
 @_domain_errors
 def proposal_list(request: HttpRequest, slug: str) -> HttpResponse:
-    neighbourhood = _neighbourhood(slug)
+    neighbourhood = _neighbourhood(request, slug)
     form = FilterForm(request.GET or None)
     qs = selectors.proposal_list(
         neighbourhood=neighbourhood, user=request.user, filters=form.filters()
@@ -123,7 +126,7 @@ def _proposal_kwargs(form, formset) -> dict:
 @login_required
 @_domain_errors
 def proposal_create(request: HttpRequest, slug: str) -> HttpResponse:
-    neighbourhood = _neighbourhood(slug)
+    neighbourhood = _neighbourhood(request, slug)
     if not perms.can_create_proposal(request.user, neighbourhood):
         raise PermissionDenied("Only verified residents can propose.")
     form = ProposalForm(request.POST or None, neighbourhood=neighbourhood)
@@ -401,6 +404,10 @@ def comment_create(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def report(request: HttpRequest, slug: str, pk: int, comment_id: int | None = None):
     proposal = _proposal(request, slug, pk)
     comment = get_object_or_404(Comment, pk=comment_id, proposal=proposal) if comment_id else None
+    target = comment or proposal
+    if target.is_hidden or not perms.can_report_content(request.user, target):
+        # Hidden content is already dealt with; never quote it back.
+        raise Http404("There is nothing here to report.")
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -480,12 +487,20 @@ def moderate(request: HttpRequest, slug: str, pk: int, comment_id: int | None = 
 @login_required
 @_domain_errors
 def reports_queue(request: HttpRequest, slug: str) -> HttpResponse:
-    neighbourhood = _neighbourhood(slug)
+    neighbourhood = _neighbourhood(request, slug)
     ensure_powers(request.user, neighbourhood, TRUSTEE_ROLES, action="moderate")
     if request.method == "POST":
-        report_obj = get_object_or_404(
-            Report, pk=request.POST.get("report"), neighbourhood=neighbourhood
+        form = ReportChoiceForm(request.POST)
+        report_obj = (
+            Report.objects.filter(
+                pk=form.cleaned_data["report"], neighbourhood=neighbourhood
+            ).first()
+            if form.is_valid()
+            else None
         )
+        if report_obj is None:
+            messages.error(request, "That report could not be found. Choose one from the list.")
+            return redirect("proposals:reports", slug=slug)
         try:
             services.report_dismiss(report=report_obj, actor=request.user)
         except ApplicationError as exc:

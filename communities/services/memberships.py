@@ -49,6 +49,19 @@ def _locked(membership: Membership) -> Membership:
     )
 
 
+def _expire_if_due(membership: Membership) -> None:
+    """A verified membership past expires_at is expired, whether or not the nightly sweep
+    (memberships_expire) has run yet: record it now, as the sweep would."""
+    if membership.status == Status.VERIFIED and not membership.is_active:
+        membership.status = Status.EXPIRED
+        membership.save(update_fields=["status"])
+        audit_record(
+            action="communities.membership_expired",
+            object_type="communities.membership",
+            object_id=membership.pk,
+        )
+
+
 def _ensure_transition(membership: Membership, target: str) -> None:
     if target not in TRANSITIONS[membership.status]:
         raise StateError(
@@ -104,6 +117,7 @@ def membership_request(
         membership = Membership(user=actor, neighbourhood=neighbourhood)
     else:
         membership = _locked(membership)
+        _expire_if_due(membership)
         _ensure_transition(membership, Status.PENDING)
     membership.status = Status.PENDING
     membership.connection = connection

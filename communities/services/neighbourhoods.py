@@ -33,8 +33,11 @@ TRANSITIONS: dict[str, set[str]] = {
     Status.REJECTED: set(),
 }
 
-UNIT_CODE_RE = re.compile(r"^[EWSN]\d{8}$")
+# ASCII digits only: \d and str.isdigit() also accept '²' or Arabic-Indic digits.
+UNIT_CODE_RE = re.compile(r"[EWSN][0-9]{8}")
+YEAR_RE = re.compile(r"[0-9]{4}")
 MAX_UNITS = 200
+MAX_BOUNDARY_CHARS = 1_000_000
 
 
 def _ensure_transition(neighbourhood: Neighbourhood, target: str) -> None:
@@ -57,7 +60,7 @@ def parse_units(text: str) -> list[tuple[str, int | None]]:
         if not parts:
             continue
         code = parts[0].upper()
-        if not UNIT_CODE_RE.match(code) or len(parts) > 2:
+        if not UNIT_CODE_RE.fullmatch(code) or len(parts) > 2:
             raise ApplicationError(
                 f"'{raw.strip()}' is not an ONS unit code. "
                 "Write one per line, like E05001234 2017.",
@@ -65,7 +68,7 @@ def parse_units(text: str) -> list[tuple[str, int | None]]:
             )
         vintage = None
         if len(parts) == 2:
-            if not parts[1].isdigit() or not 1990 <= int(parts[1]) <= 2100:
+            if not YEAR_RE.fullmatch(parts[1]) or not 1990 <= int(parts[1]) <= 2100:
                 raise ApplicationError(
                     f"'{parts[1]}' is not a year (in '{raw.strip()}').", extra={"field": "units"}
                 )
@@ -136,11 +139,23 @@ def parse_boundary(value: str | dict | None) -> dict | None:
         return None
     message = "The boundary must be a GeoJSON Polygon or MultiPolygon."
     if isinstance(value, str):
+        if len(value) > MAX_BOUNDARY_CHARS:
+            raise ApplicationError(
+                f"The boundary is too large: use at most {MAX_BOUNDARY_CHARS:,} characters.",
+                extra={"field": "boundary"},
+            )
         try:
             value = json.loads(value)
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             raise ApplicationError(
                 f"The boundary is not valid JSON ({exc.msg} at line {exc.lineno}).",
+                extra={"field": "boundary"},
+            ) from None
+        except (ValueError, RecursionError):
+            # A number too long to convert, or nesting too deep to read.
+            raise ApplicationError(
+                f"{message} It could not be read (a number is too long or it is nested "
+                "too deeply).",
                 extra={"field": "boundary"},
             ) from None
     if isinstance(value, dict) and value.get("type") == "Feature":
@@ -298,6 +313,7 @@ def neighbourhood_verify(*, actor, neighbourhood: Neighbourhood) -> Neighbourhoo
     trustee and chair, so someone can appoint the rest of the partnership."""
     neighbourhood = _locked(neighbourhood)
     _ensure_transition(neighbourhood, Status.VERIFIED)
+    perms.ensure_admin_mfa(actor)
     if not perms.can_verify_neighbourhood(actor, neighbourhood):
         raise ForbiddenError("Only a platform admin who did not register it can verify it.")
     now = timezone.now()
@@ -328,6 +344,7 @@ def neighbourhood_reject(*, actor, neighbourhood: Neighbourhood, reason: str) ->
     """A platform admin rejects a submission, saying why."""
     neighbourhood = _locked(neighbourhood)
     _ensure_transition(neighbourhood, Status.REJECTED)
+    perms.ensure_admin_mfa(actor)
     if not perms.can_reject_neighbourhood(actor, neighbourhood):
         raise ForbiddenError("Only a platform admin who did not register it can reject it.")
     reason = (reason or "").strip()

@@ -21,7 +21,11 @@ from config.errors import ApplicationError
 from ..models import GeographyUnit, Neighbourhood, Postcode, UnitType
 from .postcodes import normalise_postcode
 
-UNIT_CODE_RE = re.compile(r"^[EWSN]\d{8}$")
+# ASCII digits only ([0-9], used with fullmatch): \d and str.isdigit() also accept '²' and
+# other Unicode digits, which int() then refuses or reads differently.
+UNIT_CODE_RE = re.compile(r"[EWSN][0-9]{8}")
+YEAR_RE = re.compile(r"[0-9]{4}")
+DECILE_RE = re.compile(r"[0-9]{1,2}")
 TRUE_WORDS = {"1", "true", "yes", "y", "t"}
 FALSE_WORDS = {"0", "false", "no", "n", "f", ""}
 
@@ -50,6 +54,11 @@ def _decoded_lines(stream: BinaryIO, what: str):
                 f"Line {number} of the {what} file is not UTF-8 text. "
                 "Save it as CSV (UTF-8) and try again."
             ) from None
+        if "\x00" in text:
+            raise ImportFileError(
+                f"Line {number} of the {what} file contains a NUL character: it is not a "
+                "text CSV file. Save it as CSV (UTF-8) and try again."
+            )
         yield text.removeprefix("\ufeff") if number == 1 else text
 
 
@@ -59,7 +68,8 @@ def _reader(stream: BinaryIO, required: dict[str, re.Pattern], what: str):
     `required` maps our column names to a pattern matching accepted header names (so the
     ONS files' own headers, such as pcds or wd23cd, work as well as ours).
     """
-    reader = csv.reader(_decoded_lines(stream, what))
+    # strict: an unclosed quote is an error naming its line, not a silently merged row.
+    reader = csv.reader(_decoded_lines(stream, what), strict=True)
     try:
         header = next(reader)
     except StopIteration:
@@ -108,7 +118,7 @@ GEOGRAPHY_REQUIRED = ("code", "unit_type", "vintage", "name")
 
 def _geography_row(line: int, row: list[str], columns: dict[str, int]) -> GeographyUnit:
     code = _cell(row, columns, "code").upper()
-    if not UNIT_CODE_RE.match(code):
+    if not UNIT_CODE_RE.fullmatch(code):
         raise ImportFileError(f"Line {line}: '{code}' is not an ONS code (like E05001234).")
     unit_type = _cell(row, columns, "unit_type").lower()
     if unit_type not in UnitType.values:
@@ -116,13 +126,13 @@ def _geography_row(line: int, row: list[str], columns: dict[str, int]) -> Geogra
             f"Line {line}: unit type '{unit_type}' is not one of {', '.join(UnitType.values)}."
         )
     vintage = _cell(row, columns, "vintage")
-    if not vintage.isdigit() or not 1990 <= int(vintage) <= 2100:
+    if not YEAR_RE.fullmatch(vintage) or not 1990 <= int(vintage) <= 2100:
         raise ImportFileError(f"Line {line}: vintage '{vintage}' is not a year.")
     name = _cell(row, columns, "name")
     if not name or len(name) > 200:
         raise ImportFileError(f"Line {line}: the name is missing or longer than 200 characters.")
     decile = _cell(row, columns, "imd_decile")
-    if decile and (not decile.isdigit() or not 1 <= int(decile) <= 10):
+    if decile and (not DECILE_RE.fullmatch(decile) or not 1 <= int(decile) <= 10):
         raise ImportFileError(f"Line {line}: IMD decile '{decile}' is not a number from 1 to 10.")
     flag = _cell(row, columns, "left_behind").lower()
     if flag not in TRUE_WORDS | FALSE_WORDS:
@@ -140,10 +150,10 @@ def _geography_row(line: int, row: list[str], columns: dict[str, int]) -> Geogra
 
 POSTCODE_COLUMNS = {
     "postcode": re.compile(r"postcode|pcds|pcd|pcd7|pcd8"),
-    "ward_code": re.compile(r"ward_code|wd\d\dcd"),
-    "lsoa_code": re.compile(r"lsoa_code|lsoa\d\dcd|lsoa\d\d"),
-    "msoa_code": re.compile(r"msoa_code|msoa\d\dcd|msoa\d\d"),
-    "lad_code": re.compile(r"lad_code|lad\d\dcd|oslaua"),
+    "ward_code": re.compile(r"ward_code|wd[0-9]{2}cd"),
+    "lsoa_code": re.compile(r"lsoa_code|lsoa[0-9]{2}cd|lsoa[0-9]{2}"),
+    "msoa_code": re.compile(r"msoa_code|msoa[0-9]{2}cd|msoa[0-9]{2}"),
+    "lad_code": re.compile(r"lad_code|lad[0-9]{2}cd|oslaua"),
 }
 UNIT_FIELDS = ("ward_code", "lsoa_code", "msoa_code", "lad_code")
 
@@ -157,7 +167,7 @@ def _postcode_row(line: int, row: list[str], columns: dict[str, int]) -> tuple[s
     values = {}
     for field in UNIT_FIELDS:
         value = _cell(row, columns, field).upper()
-        if value and not UNIT_CODE_RE.match(value):
+        if value and not UNIT_CODE_RE.fullmatch(value):
             raise ImportFileError(
                 f"Line {line}: {field} '{value}' is not an ONS code (like E05001234)."
             )

@@ -15,6 +15,12 @@ from ._common import clean
 from .neighbourhoods import neighbourhood_activate_if_ready
 
 STAFF_ROLES = (Role.FINANCE_OFFICER, Role.FUNDER_AUDITOR)
+# A finance officer or funder auditor checks the trustees' decisions, so nobody holds a
+# staff role and a trustee role in the same neighbourhood.
+INCOMPATIBLE = {
+    **dict.fromkeys(STAFF_ROLES, perms.TRUSTEE_ROLES),
+    **dict.fromkeys(perms.TRUSTEE_ROLES, STAFF_ROLES),
+}
 
 
 def _actor_role(actor, neighbourhood: Neighbourhood) -> str:
@@ -22,6 +28,7 @@ def _actor_role(actor, neighbourhood: Neighbourhood) -> str:
 
 
 def _check_appointer(actor, neighbourhood: Neighbourhood, role: str) -> None:
+    perms.ensure_admin_mfa(actor)
     if role == Role.CHAIR:
         if not perms.can_appoint_chair(actor, neighbourhood):
             raise ForbiddenError("Only a platform admin can appoint a chair.")
@@ -53,6 +60,11 @@ def role_appoint(
     if role not in Role.values:
         raise ApplicationError("Choose a role.", extra={"field": "role"})
     _check_appointer(actor, neighbourhood, role)
+    if user.pk == actor.pk:
+        raise ApplicationError(
+            "You cannot appoint yourself: ask another platform admin or the chair.",
+            extra={"field": "email"},
+        )
     if not is_verified(user):
         raise ApplicationError(
             "That person has not confirmed their email address yet.", extra={"field": "email"}
@@ -68,6 +80,20 @@ def role_appoint(
         .exists()
     ):
         raise StateError(f"{user.public_name} is already {Role(role).label.lower()} here.")
+    clash = (
+        RoleAssignment.objects.current()
+        .filter(user=user, neighbourhood=neighbourhood, role__in=INCOMPATIBLE[role])
+        .first()
+        if role in INCOMPATIBLE
+        else None
+    )
+    if clash is not None:
+        raise StateError(
+            f"{user.public_name} is {Role(clash.role).label.lower()} here, so cannot also be "
+            f"{Role(role).label.lower()}: a finance officer or funder auditor cannot be a "
+            "trustee or the chair in the same neighbourhood.",
+            extra={"field": "role"},
+        )
     now = timezone.now()
     if role == Role.CHAIR:
         for old in RoleAssignment.objects.current().filter(

@@ -155,6 +155,7 @@ def neighbourhood_submit(request: HttpRequest, slug: str) -> HttpResponse:
 def review_list(request: HttpRequest) -> HttpResponse:
     if not perms.is_platform_admin(request.user):
         raise ForbiddenError("Only platform admins verify neighbourhoods.")
+    perms.ensure_admin_mfa(request.user)
     return render(
         request,
         "communities/review_list.html",
@@ -165,6 +166,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def neighbourhood_review(request: HttpRequest, slug: str) -> HttpResponse:
     nb = selectors.neighbourhood_get(user=request.user, slug=slug)
+    perms.ensure_admin_mfa(request.user)
     if not perms.can_verify_neighbourhood(request.user, nb):
         raise ForbiddenError("Only a platform admin who did not register it can check it.")
     form = RejectForm(request.POST if request.POST.get("action") == "reject" else None)

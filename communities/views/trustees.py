@@ -132,7 +132,9 @@ def access_codes_csv(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 def roles(request: HttpRequest, slug: str) -> HttpResponse:
     nb = selectors.neighbourhood_get(user=request.user, slug=slug)
-    if not perms.is_platform_admin(request.user):
+    if perms.is_platform_admin(request.user):
+        perms.ensure_admin_mfa(request.user)
+    else:
         perms.ensure_powers(request.user, nb, perms.Role.CHAIR, action="appoint role holders")
     if not perms.can_appoint_roles(request.user, nb):
         raise ForbiddenError(f"{nb.name} is not verified yet.")

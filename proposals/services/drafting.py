@@ -13,8 +13,9 @@ from config.errors import ApplicationError, ForbiddenError, StateError
 
 from .. import permissions as perms
 from ..limits import cost_ceiling_pence
-from ..markup import MAX_MARKDOWN_CHARS, render_markdown
+from ..markup import MAX_MARKDOWN_CHARS, markdown_problem, render_markdown
 from ..models import CostLine, Proposal
+from ..text import has_control_characters
 from ._common import clean, lock
 
 MAX_COST_LINES = 20
@@ -54,8 +55,15 @@ def _linked_trustees(neighbourhood: Neighbourhood, users: Iterable) -> list:
     return users
 
 
+SINGLE_LINE_FIELDS = {"title": "title", "summary": "summary"}
+
+
 def _apply(proposal: Proposal, fields: dict) -> dict:
     changes = {}
+    for name, label in SINGLE_LINE_FIELDS.items():
+        if name in fields and has_control_characters((fields[name] or "").strip()):
+            message = f"Write the {label} on one line, without tabs or control characters."
+            raise ApplicationError(message, extra={"fields": {name: [message]}})
     for name, value in fields.items():
         value = value.strip() if isinstance(value, str) else value
         if getattr(proposal, name) != value:
@@ -65,6 +73,9 @@ def _apply(proposal: Proposal, fields: dict) -> dict:
         raise ApplicationError(
             f"The description is too long: use at most {MAX_MARKDOWN_CHARS:,} characters."
         )
+    problem = markdown_problem(proposal.description)
+    if problem:
+        raise ApplicationError(problem, extra={"fields": {"description": [problem]}})
     proposal.description_html = render_markdown(proposal.description)
     return changes
 

@@ -94,7 +94,7 @@ def comment_create(
     if author.pk != proposal.proposer_id:
         from ..tasks import comment_email_task
 
-        transaction.on_commit(lambda: comment_email_task.delay(comment.pk))
+        transaction.on_commit(lambda: comment_email_task.delay(comment.pk), robust=True)
     return comment
 
 
@@ -166,7 +166,8 @@ def _moderate(obj, *, actor, hide: bool, reason: str, action: str, extra: dict):
 
     kind = obj._meta.model_name
     transaction.on_commit(
-        lambda: moderation_email_task.delay(kind, obj.pk, "hidden" if hide else "restored")
+        lambda: moderation_email_task.delay(kind, obj.pk, "hidden" if hide else "restored"),
+        robust=True,
     )
     return obj
 
@@ -223,8 +224,12 @@ def _lock_comment(comment: Comment) -> Comment:
 
 def _comment_moderator(actor, comment: Comment) -> None:
     ensure_powers(actor, comment.proposal.neighbourhood, TRUSTEE_ROLES, action="moderate")
-    if not perms.can_moderate_comment(actor, comment):
+    if actor.pk == comment.author_id:
         raise ForbiddenError("Another trustee must moderate your own comment.")
+    if has_conflict(actor, comment.proposal):
+        raise ForbiddenError("You are conflicted on this proposal: another trustee must decide.")
+    if not perms.can_moderate_comment(actor, comment):
+        raise ForbiddenError("Another trustee must moderate this comment.")
 
 
 @transaction.atomic
@@ -264,8 +269,17 @@ def comment_restore(*, comment: Comment, actor, reason: str) -> Comment:
 @transaction.atomic
 def report_dismiss(*, report: Report, actor) -> Report:
     """A trustee closes a report without hiding anything."""
-    report = Report.objects.select_for_update().get(pk=report.pk)
+    report = (
+        Report.objects.select_for_update()
+        .select_related("neighbourhood", "proposal", "comment__proposal")
+        .get(pk=report.pk)
+    )
     ensure_powers(actor, report.neighbourhood, TRUSTEE_ROLES, action="moderate")
+    target_proposal = report.proposal or report.comment.proposal
+    if has_conflict(actor, target_proposal):
+        raise ForbiddenError("You are conflicted on this proposal: another trustee must decide.")
+    if report.comment is not None and report.comment.author_id == actor.pk:
+        raise ForbiddenError("Another trustee must deal with a report on your own comment.")
     if report.resolved_at is not None:
         raise StateError("This report is already dealt with.")
     report.resolved_at = timezone.now()

@@ -95,7 +95,7 @@ def _transition(
     )
     from ..tasks import proposal_status_email_task
 
-    transaction.on_commit(lambda: proposal_status_email_task.delay(change.pk))
+    transaction.on_commit(lambda: proposal_status_email_task.delay(change.pk), robust=True)
     return proposal
 
 
@@ -115,7 +115,7 @@ def proposal_submit(*, proposal: Proposal, actor) -> Proposal:
     _transition(proposal, S.SUBMITTED, actor=actor, changes={"total_pence": total})
     from ..tasks import proposal_submitted_email_task
 
-    transaction.on_commit(lambda: proposal_submitted_email_task.delay(proposal.pk))
+    transaction.on_commit(lambda: proposal_submitted_email_task.delay(proposal.pk), robust=True)
     return proposal
 
 

@@ -76,4 +76,9 @@ def test_demo_logins_work(client):
             assert response.status_code == 302, email
             with_two_factor.append(email)
         assert "_auth_user_id" in client.session, email
-    assert with_two_factor == ["trustee@example.org", "finance@example.org", "funder@example.org"]
+    assert with_two_factor == [
+        "trustee@example.org",
+        "finance@example.org",
+        "funder@example.org",
+        "admin@example.org",
+    ]

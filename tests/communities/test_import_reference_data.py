@@ -130,6 +130,12 @@ def test_a_bad_line_after_many_batches_rolls_everything_back(tmp_path):
         ("E05000001,ward,2023,A,B,11,yes", "IMD decile '11'"),
         ("E05000001,ward,2023,A,B,1,maybe", "left_behind 'maybe'"),
         ("E05000001,ward,2023,,B,1,yes", "name is missing"),
+        # Unicode digits are not years, deciles or codes (they used to crash int()).
+        ("E05000001,ward,²,A,B,1,yes", "vintage '²' is not a year"),
+        ("E05000001,ward,2023,A,B,¹,yes", "IMD decile '¹'"),
+        ("E٠٥٠٠٠٠٠١,ward,2023,A,B,1,yes", "is not an ONS code"),
+        ("E05000001,ward,2023,A\x00,B,1,yes", "NUL character"),
+        ('E05000001,ward,2023,"A,B,1,yes', "unexpected end of data"),
     ],
 )
 def test_bad_geography_lines_are_refused(tmp_path, line, message):
@@ -143,3 +149,17 @@ def test_bad_geography_lines_are_refused(tmp_path, line, message):
 def test_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(CommandError, match="There is no file"):
         call_command("import_postcodes", str(tmp_path / "nope.csv"))
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (HEADER + "LS6 3AB,E٠٥٠٠٠٠٠١,,,\n", "is not an ONS code"),
+        (HEADER + "LS6 3AB,E05000001,,,\nLS6 3AC,E05000001\x00,,,\n", "Line 3.*NUL"),
+        (HEADER + 'LS6 3AB,"E05000001,,,\n', "Line 2.*unexpected end of data"),
+    ],
+)
+def test_hostile_postcode_files_are_refused_naming_the_line(tmp_path, content, message):
+    with pytest.raises(CommandError, match=message):
+        run("import_postcodes", tmp_path, content)
+    assert not Postcode.objects.exists()

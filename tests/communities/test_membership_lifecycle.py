@@ -153,6 +153,36 @@ def test_expired_members_stop_counting_and_the_task_marks_them():
     assert AuditEvent.objects.filter(action="communities.membership_expired").count() == 1
 
 
+def test_a_lapsed_member_can_ask_again_before_the_nightly_sweep(geography, client):
+    """Review probe: verified but past expires_at (not yet swept) was refused as 'already
+    asked'; it is expired, so the member asks again straight away."""
+    nb = hollin_bank()
+    lapsed = MembershipFactory(neighbourhood=nb, expires_at=timezone.now() - timedelta(days=1))
+    assert not p.is_resident(lapsed.user, nb)
+    assert p.can_join_neighbourhood(lapsed.user, nb)
+    again = services.membership_request(
+        actor=lapsed.user,
+        neighbourhood=nb,
+        connection="lives",
+        age_band="35_49",
+        postcode="ZZ1 1AA",
+    )
+    assert again.pk == lapsed.pk and again.status == Membership.Status.PENDING
+    assert AuditEvent.objects.filter(
+        action="communities.membership_expired", object_id=str(lapsed.pk)
+    ).exists()
+    # and through the page
+    other = MembershipFactory(neighbourhood=nb, expires_at=timezone.now() - timedelta(days=1))
+    client.force_login(other.user)
+    client.post(
+        f"/neighbourhoods/{nb.slug}/join/",
+        {"connection": "lives", "age_band": "35_49", "postcode": "ZZ1 1AB"},
+    )
+    other.refresh_from_db()
+    assert other.status in (Membership.Status.PENDING, Membership.Status.VERIFIED)
+    assert other.expires_at is None or other.expires_at > timezone.now()
+
+
 def test_members_page_lets_a_trustee_attest(client):
     nb = NeighbourhoodFactory(slug="here")
     trustee = role_holder(nb, Role.TRUSTEE)

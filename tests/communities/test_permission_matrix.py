@@ -1,7 +1,8 @@
 """Every action of the communities app against every role: allow or deny.
 
 The resident of another neighbourhood is also chair there, to show that powers never carry
-across neighbourhoods.
+across neighbourhoods. A platform admin without two-factor sees drafts (who they are) but
+uses no admin power (verify, reject, appoint) until they set it up.
 """
 
 import pytest
@@ -24,6 +25,7 @@ ROLES = [
     "finance_officer",
     "funder_auditor",
     "platform_admin",
+    "platform_admin_without_mfa",
 ]
 ALL = set(ROLES)
 SIGNED_IN_VERIFIED = ALL - {"anonymous", "unverified"}
@@ -45,7 +47,8 @@ def world(db):
         "chair": role_holder(nb, Role.CHAIR, member=True),
         "finance_officer": role_holder(nb, Role.FINANCE_OFFICER),
         "funder_auditor": role_holder(nb, Role.FUNDER_AUDITOR),
-        "platform_admin": UserFactory(is_platform_admin=True),
+        "platform_admin": UserFactory(is_platform_admin=True, mfa=True),
+        "platform_admin_without_mfa": UserFactory(is_platform_admin=True),
     }
     draft = NeighbourhoodFactory(status=Neighbourhood.Status.DRAFT)
     submitted = NeighbourhoodFactory(status=Neighbourhood.Status.SUBMITTED)
@@ -68,7 +71,7 @@ ACTIONS = {
     "view_neighbourhood": (lambda u, w: p.can_view_neighbourhood(u, w["nb"]), ALL),
     "view_someone_elses_draft": (
         lambda u, w: p.can_view_neighbourhood(u, w["draft"]),
-        {"platform_admin"},
+        {"platform_admin", "platform_admin_without_mfa"},
     ),
     "register_neighbourhood": (lambda u, w: p.can_register_neighbourhood(u), SIGNED_IN_VERIFIED),
     "edit_neighbourhood": (lambda u, w: p.can_edit_neighbourhood(u, w["draft"]), set()),
@@ -83,7 +86,13 @@ ACTIONS = {
     ),
     "join_neighbourhood": (
         lambda u, w: p.can_join_neighbourhood(u, w["nb"]),
-        {"other_resident", "finance_officer", "funder_auditor", "platform_admin"},
+        {
+            "other_resident",
+            "finance_officer",
+            "funder_auditor",
+            "platform_admin",
+            "platform_admin_without_mfa",
+        },
     ),
     "be_resident": (lambda u, w: p.is_resident(u, w["nb"]), {"resident", "trustee", "chair"}),
     "renew_membership": (
@@ -159,6 +168,8 @@ PAGES = {
         {"trustee", "chair", "finance_officer", "funder_auditor"},
     ),
 }
+# Who is sent to set up two-factor instead of being refused.
+PROMPTED = {"roles": {"platform_admin_without_mfa"}}
 
 
 @pytest.mark.parametrize("page", sorted(PAGES))
@@ -169,8 +180,11 @@ def test_pages_follow_the_matrix(client, world, page):
         user = world["users"][role]
         if role != "anonymous":
             client.force_login(user)
-        status = client.get(url).status_code
+        response = client.get(url)
+        status = response.status_code
         if role == "anonymous":
             assert status == 302, role
+        elif role in PROMPTED.get(page, set()):
+            assert status == 302 and "2fa" in response["Location"], f"{page} as {role}"
         else:
             assert status == (200 if role in allowed else 403), f"{page} as {role}: {status}"

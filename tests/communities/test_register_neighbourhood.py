@@ -97,7 +97,7 @@ def test_unverified_email_cannot_register(geography):
 
 def test_submit_then_verify_makes_the_registrant_trustee_and_chair(geography):
     registrant = UserFactory()
-    admin = UserFactory(is_platform_admin=True)
+    admin = UserFactory(is_platform_admin=True, mfa=True)
     nb = _draft(registrant)
     services.neighbourhood_submit(actor=registrant, neighbourhood=nb)
     nb = services.neighbourhood_verify(actor=admin, neighbourhood=nb)
@@ -112,7 +112,7 @@ def test_submit_then_verify_makes_the_registrant_trustee_and_chair(geography):
 
 
 def test_nobody_verifies_their_own_neighbourhood(geography):
-    admin = UserFactory(is_platform_admin=True)
+    admin = UserFactory(is_platform_admin=True, mfa=True)
     nb = _draft(admin)
     services.neighbourhood_submit(actor=admin, neighbourhood=nb)
     with pytest.raises(ForbiddenError):
@@ -131,7 +131,7 @@ def test_only_a_platform_admin_verifies(geography):
 
 def test_reject_needs_a_reason_and_is_final(geography):
     registrant = UserFactory()
-    admin = UserFactory(is_platform_admin=True)
+    admin = UserFactory(is_platform_admin=True, mfa=True)
     nb = _draft(registrant)
     with pytest.raises(StateError):
         services.neighbourhood_verify(actor=admin, neighbourhood=nb)  # still a draft
@@ -176,7 +176,7 @@ def test_admin_verifies_in_the_browser(client, geography):
     registrant = UserFactory()
     nb = _draft(registrant)
     services.neighbourhood_submit(actor=registrant, neighbourhood=nb)
-    client.force_login(UserFactory(is_platform_admin=True))
+    client.force_login(UserFactory(is_platform_admin=True, mfa=True))
     assert nb.name in client.get("/neighbourhoods/review/").content.decode()
     response = client.post(f"/neighbourhoods/{nb.slug}/review/", {"action": "verify"})
     assert response.status_code == 302

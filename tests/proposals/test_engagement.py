@@ -156,3 +156,16 @@ def test_trustee_queue_page_lists_reports_and_can_dismiss(p, client):
     client.post(f"/proposals/{p.neighbourhood.slug}/reports/", {"report": report.pk})
     report.refresh_from_db()
     assert report.resolved_by == t
+
+
+def test_an_absurd_reply_parent_id_is_refused_without_storing_anything(client):
+    n = NeighbourhoodFactory()
+    proposal = ProposalFactory(neighbourhood=n)
+    client.force_login(resident(n))
+
+    response = client.post(
+        f"/proposals/{n.slug}/{proposal.pk}/comments/", {"body": "hi", "parent": str(10**30)}
+    )
+
+    assert response.status_code in (200, 302)
+    assert not Comment.objects.exists()

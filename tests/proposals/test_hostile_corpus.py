@@ -195,3 +195,58 @@ def test_the_fund_ceiling_registered_by_the_funds_app_is_enforced(monkeypatch):
             cost_lines=[("A", 30_000), ("B", 30_000)],
         )
     assert not Proposal.objects.exists()
+
+
+def _alarm(seconds):
+    """Fail instead of hanging if rendering is pathological (no timing assertion)."""
+    import signal
+
+    def _timeout(signum, frame):
+        raise AssertionError("rendering took far too long")
+
+    signal.signal(signal.SIGALRM, _timeout)
+    signal.alarm(seconds)
+
+
+def test_many_open_brackets_are_refused_with_a_message_not_parsed():
+    import signal
+
+    from proposals.forms import ProposalForm
+    from proposals.markup import markdown_problem
+
+    text = "[" * 20_000
+    _alarm(5)
+    try:
+        assert markdown_problem(text)
+        html = render_markdown(text)  # should anything slip past the checks
+    finally:
+        signal.alarm(0)
+    assert html.startswith("<p>[[[")
+    n = NeighbourhoodFactory()
+    form = ProposalForm(
+        {"title": "T", "summary": "s", "description": text, "theme": "housing"}, neighbourhood=n
+    )
+    assert not form.is_valid()
+    assert "square brackets" in form.errors["description"][0]
+    # ordinary links are still fine
+    assert markdown_problem("[a](https://example.org) " * 100) is None
+
+
+def test_many_open_brackets_are_refused_by_the_service():
+    import signal
+
+    n = NeighbourhoodFactory()
+    _alarm(5)
+    try:
+        with pytest.raises(ApplicationError, match="square brackets"):
+            proposal_create(
+                neighbourhood=n,
+                proposer=resident(n),
+                title="T",
+                summary="s",
+                description="[" * 20_000,
+                theme="housing",
+                cost_lines=[("x", 1000)],
+            )
+    finally:
+        signal.alarm(0)

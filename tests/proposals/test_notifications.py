@@ -50,3 +50,20 @@ def test_trustees_are_told_of_submissions_but_not_the_proposer_who_is_a_trustee(
         services.proposal_submit(proposal=p, actor=t1)
     submitted = [m for m in mail.outbox if m.subject == "A proposal is waiting for screening"]
     assert [m.to for m in submitted] == [[t2.email]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_mail_server_does_not_undo_or_break_a_status_change(monkeypatch):
+    # given: the mail server is down
+    def refuse(*args, **kwargs):
+        raise OSError("mail server unreachable")
+
+    monkeypatch.setattr("django.core.mail.message.EmailMessage.send", refuse)
+    p = ProposalFactory(status=S.SHORTLISTED)
+
+    # when: the change commits and its notification fails
+    services.proposal_put_on_ballot(proposal=p)
+
+    # then: the change stands and no error reaches the caller
+    p.refresh_from_db()
+    assert p.status == S.ON_BALLOT

@@ -111,3 +111,16 @@ def test_milestone_page_posts_progress(client):
     assert response.status_code == 302
     page = client.get(reverse("proposals:detail", args=[n.slug, p.pk])).content.decode()
     assert "Contract signed" in page and "10% done" in page
+
+
+@pytest.mark.parametrize("status", ["draft", "submitted", "rejected"])
+def test_proposal_pages_of_an_unpublished_neighbourhood_do_not_leak_its_name(client, status):
+    """Review probe: /proposals/<draft slug>/ showed the draft neighbourhood's name."""
+    nb = NeighbourhoodFactory(status=status, name="SECRET-DRAFT-NB")
+    for url in (f"/proposals/{nb.slug}/", f"/proposals/{nb.slug}/new/"):
+        response = client.get(url)
+        assert response.status_code in (302, 404), url
+        assert b"SECRET-DRAFT-NB" not in response.content
+    # its registrant still sees it
+    client.force_login(nb.registrant)
+    assert client.get(f"/proposals/{nb.slug}/").status_code == 200
