@@ -269,8 +269,9 @@ def comment_restore(*, comment: Comment, actor, reason: str) -> Comment:
 @transaction.atomic
 def report_dismiss(*, report: Report, actor) -> Report:
     """A trustee closes a report without hiding anything."""
+    # Lock only the report row: PostgreSQL cannot lock the nullable side of the outer joins.
     report = (
-        Report.objects.select_for_update()
+        Report.objects.select_for_update(of=("self",))
         .select_related("neighbourhood", "proposal", "comment__proposal")
         .get(pk=report.pk)
     )
