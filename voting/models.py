@@ -122,6 +122,9 @@ class VoteRound(models.Model):
     results_published_at = models.DateTimeField(null=True, blank=True)
     annulled_at = models.DateTimeField(null=True, blank=True)
     annulment_reason = models.TextField(blank=True)
+    # When the pots' ballot digests (Pot.ballots_sha256) were last written: at close, and again
+    # at count if paper batches agreed after close changed a pot's ballots.
+    ballots_digested_at = models.DateTimeField(null=True, blank=True)
 
     objects = VoteRoundQuerySet.as_manager()
 
@@ -153,6 +156,12 @@ class Pot(models.Model):
     name = models.CharField(max_length=120)
     amount_pence = models.PositiveBigIntegerField()
     position = models.PositiveSmallIntegerField(default=0)
+    # SHA-256 over the pot's sorted canonical ballots (voting/counting/digest.py), written at
+    # close and at count: anyone can recompute it from the published .pb file.
+    ballots_sha256 = models.CharField(max_length=64, blank=True)
+    ballots_digested = models.PositiveIntegerField(
+        null=True, blank=True, help_text="How many ballots the digest covers"
+    )
 
     class Meta:
         ordering = ["position", "id"]

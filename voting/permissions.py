@@ -18,6 +18,12 @@ from communities.permissions import (
 from .models import VoteRound
 
 RESULT_STATES = (VoteRound.Status.RESULTS_PUBLISHED,)
+CLOSED_STATES = (
+    VoteRound.Status.CLOSED,
+    VoteRound.Status.COUNTED,
+    VoteRound.Status.CERTIFIED,
+    VoteRound.Status.RESULTS_PUBLISHED,
+)
 COUNTED_STATES = (
     VoteRound.Status.COUNTED,
     VoteRound.Status.CERTIFIED,
@@ -47,6 +53,10 @@ def window_refusal(round: VoteRound, now=None) -> str | None:
     The status must be open *and* now must be inside [opens_at, closes_at): the scheduled task
     moves the status a little after the time, and no vote may slip in during that gap.
     """
+    if round.status in CLOSED_STATES:
+        return f"This vote is not open: it closed at {_when(round.closes_at)}."
+    if round.status == VoteRound.Status.PUBLISHED:
+        return f"This vote is not open yet: it opens at {_when(round.opens_at)}."
     if round.status != VoteRound.Status.OPEN:
         return "This vote is not open."
     now = now or timezone.now()
@@ -112,6 +122,39 @@ def certify_refusal(user, round: VoteRound) -> str | None:
 
 def can_certify_round(user, round: VoteRound) -> bool:
     return certify_refusal(user, round) is None
+
+
+def round_conflict_refusal(user, round: VoteRound) -> str | None:
+    """Why this trustee may not decide when the vote opens or closes, or None: a trustee with a
+    conflict of interest on any proposal on the ballot (proposer, linked, declared) could pick
+    the moment that suits their proposal, so they are kept out as they are from certifying."""
+    from proposals.models import Proposal
+
+    for proposal in Proposal.objects.filter(pot_items__pot__round=round).distinct():
+        if has_conflict(user, proposal):
+            return (
+                f"You have a conflict of interest on “{proposal.title}”, so another trustee "
+                "must open or close this vote."
+            )
+    return None
+
+
+def can_open_round_now(user, round: VoteRound) -> bool:
+    """Trustees without a conflict open a published vote before its opening time."""
+    return (
+        round.status == VoteRound.Status.PUBLISHED
+        and can_manage_rounds(user, round.neighbourhood)
+        and round_conflict_refusal(user, round) is None
+    )
+
+
+def can_close_round_now(user, round: VoteRound) -> bool:
+    """Trustees without a conflict close an open vote before its closing time."""
+    return (
+        round.status == VoteRound.Status.OPEN
+        and can_manage_rounds(user, round.neighbourhood)
+        and round_conflict_refusal(user, round) is None
+    )
 
 
 def can_view_results(user, round: VoteRound) -> bool:

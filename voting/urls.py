@@ -18,6 +18,8 @@ urlpatterns = [
         views.round_publish_results,
         name="round_publish_results",
     ),
+    path("round/<int:pk>/open-now/", views.round_open_now, name="round_open_now"),
+    path("round/<int:pk>/close-now/", views.round_close_now, name="round_close_now"),
     path("round/<int:pk>/annul/", views.round_annul, name="round_annul"),
     path("round/<int:pk>/results/", views.results, name="results"),
     path("round/<int:pk>/pots/<int:pot_pk>/ballots.pb", views.export_pb, name="export_pb"),

@@ -9,6 +9,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.views.decorators.http import require_POST
 
 from communities.middleware import MfaPromptMiddleware
@@ -31,9 +33,11 @@ from .forms import (
 from .models import BallotMethod, Channel, PaperBatch, VoteRound
 from .permissions import (
     can_certify_round,
+    can_close_round_now,
     can_enter_paper_ballots,
     can_export_round,
     can_manage_rounds,
+    can_open_round_now,
     can_view_results,
     voter_ineligibility,
 )
@@ -64,6 +68,8 @@ def _back(round: VoteRound):
 def round_list(request, slug):
     neighbourhood = _neighbourhood(slug)
     rounds = selectors.round_list(neighbourhood=neighbourhood, user=request.user)
+    for round in rounds:
+        services.round_advance_if_due(round=round)
     return render(
         request,
         "voting/round_list.html",
@@ -113,6 +119,7 @@ def round_create(request, slug):
 @domain_errors
 def round_detail(request, pk):
     round = selectors.round_get(pk=pk, user=request.user)
+    services.round_advance_if_due(round=round)
     user = request.user
     manage = can_manage_rounds(user, round.neighbourhood)
     return render(
@@ -123,6 +130,8 @@ def round_detail(request, pk):
             "pots": round.pots.all(),
             "can_manage": manage,
             "can_certify": can_certify_round(user, round),
+            "can_open_now": manage and can_open_round_now(user, round),
+            "can_close_now": manage and can_close_round_now(user, round),
             "can_paper": round.channel_paper and can_enter_paper_ballots(user, round),
             "can_results": can_view_results(user, round),
             "not_eligible": voter_ineligibility(user, round)
@@ -196,11 +205,72 @@ round_publish_results = _action(services.round_publish_results, "The results are
 round_annul = _action(services.round_annul, "The vote is annulled.", reason=True)
 
 
+def _timing_action(service, *, title: str, explain: str, button: str, success: str):
+    """Open now / close now: the round page's button posts here, this page asks to confirm,
+    and the confirmed post calls the service."""
+
+    @login_required
+    @require_POST
+    @domain_errors
+    def view(request, pk):
+        round = selectors.round_get(pk=pk, user=request.user)
+        if request.POST.get("confirm") != "yes":
+            return render(
+                request,
+                "voting/round_confirm.html",
+                {
+                    "round": round,
+                    "title": title,
+                    "explain": explain.format(
+                        opens=date_format(localtime(round.opens_at), "j F Y, H:i"),
+                        closes=date_format(localtime(round.closes_at), "j F Y, H:i"),
+                    ),
+                    "button": button,
+                    "action": request.path,
+                },
+            )
+        try:
+            service(actor=request.user, round=round)
+        except ForbiddenError:
+            raise
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, success)
+        return _back(round)
+
+    return view
+
+
+round_open_now = _timing_action(
+    services.round_open_now,
+    title="Open the vote now?",
+    explain=(
+        "The vote is due to open on {opens}. If you open it now, members can vote from now "
+        "until it closes on {closes}. This is recorded in the audit trail with your name."
+    ),
+    button="Yes, open the vote now",
+    success="The vote is open.",
+)
+round_close_now = _timing_action(
+    services.round_close_now,
+    title="Close the vote now?",
+    explain=(
+        "The vote is due to close on {closes}. If you close it now, nobody can vote after this, "
+        "and it cannot be reopened. Ballots already cast are kept and counted. This is recorded "
+        "in the audit trail with your name."
+    ),
+    button="Yes, close the vote now",
+    success="The vote is closed. Its ballots are ready to count.",
+)
+
+
 @login_required
 @domain_errors
 def ballot(request, pk):
     pot = selectors.pot_get(pk=pk)
     round = pot.round
+    services.round_advance_if_due(round=round)
     reason = voter_ineligibility(request.user, round)
     if reason:
         raise ForbiddenError(reason)
@@ -261,6 +331,7 @@ def receipt_lookup(request):
 @domain_errors
 def results(request, pk):
     round = selectors.round_get(pk=pk, user=request.user)
+    services.round_advance_if_due(round=round)
     if not can_view_results(request.user, round):
         raise NotFoundError("The results of this vote are not published yet.")
     return render(

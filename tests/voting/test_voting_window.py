@@ -43,7 +43,7 @@ def test_ballot_page_after_closes_at_says_closed(client):
     client.force_login(resident(round.neighbourhood))
     response = client.post(reverse("voting:ballot", args=[pot.pk]), {"choice": []})
     assert response.status_code == 403
-    assert b"This vote closed at" in response.content
+    assert b"This vote is not open: it closed at" in response.content
 
 
 def test_online_vote_before_opens_at_is_refused():

@@ -98,6 +98,8 @@ def round_export_pabulib(*, round: VoteRound, pot: Pot | None = None) -> str:
         meta["max_sum_cost"] = format_number(pounds(pot.amount_pence))
     if round.ballot_method == BallotMethod.CUMULATIVE:
         meta["max_sum_points"] = round.points_total
+    if pot.ballots_sha256:  # the counted ballots' digest: recompute it from VOTES to check
+        meta["ballots_sha256"] = pot.ballots_sha256
     return write_pabulib(election, meta=meta)
 
 

@@ -117,6 +117,10 @@ def round_count(*, actor, round: VoteRound) -> VoteRound:
         names = ", ".join(b.event for b in pending)
         raise StateError(f"Paper batches are not agreed yet ({names}): resolve them first.")
     _ensure_paper_reconciled(round)
+    from .digest import round_digest_ballots  # digest reads ballots through this module
+
+    # Paper batches agreed after close add ballots: the digest covers what is counted.
+    round_digest_ballots(round=round, actor=actor, stage="count")
     now = timezone.now()
     for pot in round.pots.all():
         fields = _result_fields(pot)

@@ -1,4 +1,5 @@
-"""Rounds: create, add pots, publish, open and close on time, annul; appoint volunteers."""
+"""Rounds: create, add pots, publish, open and close on time (or now, by a trustee), annul;
+appoint volunteers."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from django.utils import timezone
 from audit.services import audit_record
 from communities.models import Connection, Neighbourhood
 from communities.permissions import TRUSTEE_ROLES, ensure_powers
-from config.errors import ApplicationError, StateError
+from config.errors import ApplicationError, ForbiddenError, StateError
 from proposals.models import Proposal
 
 from ..models import (
@@ -28,7 +29,9 @@ from ..models import (
     Volunteer,
     VoteRound,
 )
+from ..permissions import round_conflict_refusal
 from ._common import S, check_transition, clean, lock_round, proposal_service
+from .digest import round_digest_ballots
 
 
 @dataclass
@@ -257,17 +260,26 @@ def _ballots_reshuffle(round: VoteRound) -> int:
     return len(copies)
 
 
+def _after_close(round: VoteRound, actor=None) -> None:
+    """What closing does once the status is closed, in the same transaction under the row lock:
+    reshuffle the ballots, then fingerprint each pot's ballot set (the digest the results page
+    and the .pb file show)."""
+    _ballots_reshuffle(round)
+    round_digest_ballots(round=round, actor=actor, stage="close")
+
+
 @transaction.atomic
 def round_close(*, round: VoteRound, now: datetime.datetime | None = None) -> bool:
     """open -> closed at closes_at (the scheduled task). True if it changed.
 
     Closing also rewrites the round's ballots in a random order (`_ballots_reshuffle`): no more
-    ballots can arrive, so the order they were cast in no longer needs to exist anywhere.
+    ballots can arrive, so the order they were cast in no longer needs to exist anywhere. Then
+    each pot's ballot set gets its digest (`round_digest_ballots`).
     """
     round = lock_round(round)
     changed = _time_transition(round, S.CLOSED, "closed_at", round.closes_at, now or timezone.now())
     if changed:
-        _ballots_reshuffle(round)
+        _after_close(round)
     return changed
 
 
@@ -288,6 +300,121 @@ def rounds_advance(*, now: datetime.datetime | None = None) -> dict[str, list[in
         if round_close(round=round, now=now):
             closed.append(round.pk)
     return {"opened": opened, "closed": closed}
+
+
+def round_is_due(round: VoteRound, now: datetime.datetime) -> bool:
+    """Whether the round should have opened or closed by now (no query: the loaded row)."""
+    return (round.status == S.PUBLISHED and round.opens_at <= now) or (
+        round.status == S.OPEN and round.closes_at <= now
+    )
+
+
+def round_advance_if_due(*, round: VoteRound, now: datetime.datetime | None = None) -> bool:
+    """Open or close this round if its time has come; True if it changed (round is refreshed).
+
+    Called when a round's pages are served and before a ballot is cast, so rounds move on time
+    even where no scheduler runs. Costs nothing unless the round is due; when it is, the
+    transition re-checks under the row lock (`round_open`/`round_close`), so a page view racing
+    the scheduler or another page view changes it once. A round someone else moved meanwhile
+    (annulled, closed early) is left as they left it.
+    """
+    now = now or timezone.now()
+    if not round_is_due(round, now):
+        return False
+    changed = False
+    try:
+        if round.status == S.PUBLISHED:
+            changed = round_open(round=round, now=now)
+        if round.closes_at <= now:
+            changed = round_close(round=round, now=now) or changed
+    except StateError:
+        pass  # moved by someone else meanwhile: their change stands
+    round.refresh_from_db(
+        fields=["status", "opens_at", "closes_at", "open_at", "closed_at", "ballots_digested_at"]
+    )
+    return changed
+
+
+def _ensure_round_timing(actor, round: VoteRound, action: str) -> None:
+    """Trustee powers (with two-factor), then no conflict of interest on the ballot: a trustee
+    who proposed (or is linked to) a proposal on it must not choose when voting starts or stops,
+    just as they may not certify the count."""
+    _ensure_trustee(actor, round.neighbourhood, action)
+    refusal = round_conflict_refusal(actor, round)
+    if refusal:
+        raise ForbiddenError(refusal)
+
+
+@transaction.atomic
+def round_open_now(
+    *, actor, round: VoteRound, now: datetime.datetime | None = None
+) -> VoteRound:
+    """A trustee opens a published vote now instead of at its opening time (audited).
+
+    Only from published (not from a draft, nor reopening a closed vote). Voting then runs from
+    now to the scheduled closing time, so `opens_at` becomes now: the window check that refuses
+    votes outside [opens_at, closes_at) keeps working.
+    """
+    round = lock_round(round)
+    _ensure_round_timing(actor, round, "open a vote")
+    if round.status != S.PUBLISHED:
+        raise StateError(
+            f"Only a published vote can be opened; this vote is “{round.get_status_display()}”."
+        )
+    now = now or timezone.now()
+    if now >= round.closes_at:
+        raise StateError(
+            "This vote's closing time has passed, so opening it now would give nobody time to "
+            "vote. Annul it and set up a new vote instead."
+        )
+    scheduled = round.opens_at
+    round.status = S.OPEN
+    round.open_at = now
+    round.opens_at = min(scheduled, now)
+    round.save(update_fields=["status", "open_at", "opens_at"])
+    audit_record(
+        action="voting.round_opened",
+        actor=actor,
+        obj=round,
+        actor_role="trustee",
+        changes={"by_hand": True, "scheduled_opens_at": scheduled.isoformat()},
+    )
+    return round
+
+
+@transaction.atomic
+def round_close_now(
+    *, actor, round: VoteRound, now: datetime.datetime | None = None
+) -> VoteRound:
+    """A trustee closes an open vote now instead of at its closing time (audited).
+
+    Only from open. Ballots that committed before this takes the row lock are counted; casts
+    waiting on the lock find the vote closed and are refused. `closes_at` becomes now, then the
+    ballots are reshuffled and digested as at a scheduled close.
+    """
+    round = lock_round(round)
+    _ensure_round_timing(actor, round, "close a vote")
+    if round.status != S.OPEN:
+        raise StateError(
+            f"Only an open vote can be closed; this vote is “{round.get_status_display()}”."
+        )
+    now = now or timezone.now()
+    if now <= round.opens_at:
+        raise StateError("This vote has not started yet, so it cannot be closed now.")
+    scheduled = round.closes_at
+    round.status = S.CLOSED
+    round.closed_at = now
+    round.closes_at = min(scheduled, now)
+    round.save(update_fields=["status", "closed_at", "closes_at"])
+    audit_record(
+        action="voting.round_closed",
+        actor=actor,
+        obj=round,
+        actor_role="trustee",
+        changes={"by_hand": True, "scheduled_closes_at": scheduled.isoformat()},
+    )
+    _after_close(round, actor=actor)
+    return round
 
 
 @transaction.atomic
