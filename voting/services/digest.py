@@ -29,9 +29,7 @@ def round_digest_ballots(*, round: VoteRound, actor=None, stage: str) -> bool:
     """
     pots = list(round.pots.all())
     digests = {pot.pk: pot_ballots_digest(pot) for pot in pots}
-    changed = [
-        pot for pot in pots if (pot.ballots_sha256, pot.ballots_digested) != digests[pot.pk]
-    ]
+    changed = [pot for pot in pots if (pot.ballots_sha256, pot.ballots_digested) != digests[pot.pk]]
     if not changed and round.ballots_digested_at:
         return False
     for pot in changed:

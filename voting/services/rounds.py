@@ -346,9 +346,7 @@ def _ensure_round_timing(actor, round: VoteRound, action: str) -> None:
 
 
 @transaction.atomic
-def round_open_now(
-    *, actor, round: VoteRound, now: datetime.datetime | None = None
-) -> VoteRound:
+def round_open_now(*, actor, round: VoteRound, now: datetime.datetime | None = None) -> VoteRound:
     """A trustee opens a published vote now instead of at its opening time (audited).
 
     Only from published (not from a draft, nor reopening a closed vote). Voting then runs from
@@ -383,9 +381,7 @@ def round_open_now(
 
 
 @transaction.atomic
-def round_close_now(
-    *, actor, round: VoteRound, now: datetime.datetime | None = None
-) -> VoteRound:
+def round_close_now(*, actor, round: VoteRound, now: datetime.datetime | None = None) -> VoteRound:
     """A trustee closes an open vote now instead of at its closing time (audited).
 
     Only from open. Ballots that committed before this takes the row lock are counted; casts
