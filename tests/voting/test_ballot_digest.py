@@ -6,6 +6,7 @@ agreed later) are covered by recomputing at count."""
 from __future__ import annotations
 
 import hashlib
+import subprocess
 from datetime import timedelta
 
 import pytest
@@ -15,7 +16,7 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from tests.factories import trustee
 from tests.voting.factories import proposal_ids, round_with_pot
-from voting.counting import Election
+from voting.counting import Election, write_pabulib
 from voting.counting.digest import ballot_lines, ballots_digest, pabulib_ballots_digest
 from voting.models import Ballot, BallotMethod, Channel, VoteRound
 from voting.services import (
@@ -155,3 +156,22 @@ def test_the_results_page_shows_the_digest(client):
     page = response.content.decode()
     assert pot.ballots_sha256 in page
     assert "Fingerprint of the 12 ballots counted" in page
+
+
+@pytest.mark.parametrize(
+    "vote_type, ballots",
+    [
+        ("approval", [{"2", "1"}, {"12"}, {"1"}, {"12", "2"}]),
+        ("cumulative", [{"1": 3, "12": 2}, {"2": 5}, {"1": 1}]),
+        ("ordinal", [["12", "1"], ["1", "12"], ["2"]]),
+    ],
+)
+def test_the_shell_recipe_in_the_docs_gives_the_same_digest(tmp_path, vote_type, ballots):
+    election = _election(vote_type, ballots)
+    path = tmp_path / "ballots.pb"
+    path.write_text(write_pabulib(election))
+    recipe = (  # docs/voting.md, "Ballot digest"
+        f"sed -n '/^VOTES$/,$p' {path} | tail -n +3 | cut -d';' -f2- | LC_ALL=C sort | sha256sum"
+    )
+    out = subprocess.run(recipe, shell=True, capture_output=True, text=True, check=True).stdout
+    assert out.split()[0] == ballots_digest(election)[0]
