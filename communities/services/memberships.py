@@ -43,7 +43,7 @@ TRANSITIONS: dict[str, set[str]] = {
 
 def _locked(membership: Membership) -> Membership:
     return (
-        Membership.objects.select_for_update()
+        Membership.objects.select_for_update(of=("self",))
         .select_related("neighbourhood", "user")
         .get(pk=membership.pk)
     )
