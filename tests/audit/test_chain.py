@@ -126,7 +126,7 @@ def test_deleted_newest_event_of_a_stream_is_caught_by_its_head():
 
 
 def test_whole_stream_deleted_is_caught_by_its_head():
-    b = _two_streams()
+    _two_streams()
     _raw("DELETE FROM audit_auditevent WHERE stream = %s", [B])
     problem = audit_chain_verify()
     assert (problem.stream, problem.seq) == (B, 1)
