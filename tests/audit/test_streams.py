@@ -1,7 +1,10 @@
 """Audit events are chained per stream: one per neighbourhood (everything about it, its
 members, roles, proposals and rounds) and "platform" for the rest."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from audit.models import LEGACY_STREAM, AuditEvent, AuditStreamHead
 from audit.services import (
@@ -11,6 +14,7 @@ from audit.services import (
     audit_stream_for,
     neighbourhood_stream,
 )
+from communities.services.memberships import memberships_expire
 from proposals.models import ProposalImage
 from tests.factories import MembershipFactory, NeighbourhoodFactory, ProposalFactory, UserFactory
 from tests.proposals.factories import CommentFactory
@@ -95,3 +99,11 @@ def test_nothing_is_appended_to_the_closed_legacy_stream():
     with pytest.raises(ValueError, match="closed"):
         audit_record(action="test.event", stream=LEGACY_STREAM)
     assert not AuditEvent.objects.exists()
+
+
+def test_membership_expiry_is_recorded_in_the_neighbourhood_stream():
+    lapsed = MembershipFactory(expires_at=timezone.now() - timedelta(days=1))
+    assert memberships_expire() == 1
+    event = AuditEvent.objects.get(action="communities.membership_expired")
+    assert event.stream == neighbourhood_stream(lapsed.neighbourhood_id)
+    assert event.object_id == str(lapsed.pk)
