@@ -43,8 +43,8 @@ def neighbourhood_stream(neighbourhood_id: int | str) -> str:
 
 @cache
 def _paths_to_root(model: type[models.Model], depth: int = 0) -> tuple[tuple[str, ...], ...]:
-    """The chains of foreign keys that lead from `model` to a stream root, in field order
-    (empty if none does). Static per model, so deriving a stream never guesses per object."""
+    """The chains of foreign keys that lead from `model` to a stream root, shortest first, then
+    in field order (empty if none does). Static per model: a stream is never guessed per object."""
     if model._meta.label_lower in _STREAM_ROOTS:
         return ((),)
     if depth >= _MAX_PARENT_DEPTH:
@@ -55,7 +55,7 @@ def _paths_to_root(model: type[models.Model], depth: int = 0) -> tuple[tuple[str
             paths += [
                 (field.name, *rest) for rest in _paths_to_root(field.related_model, depth + 1)
             ]
-    return tuple(paths)
+    return tuple(sorted(paths, key=len))  # a direct foreign key first: it needs no read
 
 
 def audit_stream_for(obj: models.Model | None) -> str:
