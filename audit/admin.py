@@ -7,8 +7,8 @@ from .models import AuditEvent
 class AuditEventAdmin(admin.ModelAdmin):
     """Read-only: the trail is append-only."""
 
-    list_display = ["seq", "action", "actor", "object_type", "object_id", "created_at"]
-    list_filter = ["action"]
+    list_display = ["stream", "seq", "action", "actor", "object_type", "object_id", "created_at"]
+    list_filter = ["action", "stream"]
     search_fields = ["action", "object_id"]
 
     def has_add_permission(self, request):

@@ -12,7 +12,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from audit.services import audit_record
+from audit.services import audit_record, neighbourhood_stream
 from config.errors import ApplicationError, ForbiddenError, StateError
 
 from .. import permissions as perms
@@ -43,7 +43,7 @@ TRANSITIONS: dict[str, set[str]] = {
 
 def _locked(membership: Membership) -> Membership:
     return (
-        Membership.objects.select_for_update()
+        Membership.objects.select_for_update(of=("self",))
         .select_related("neighbourhood", "user")
         .get(pk=membership.pk)
     )
@@ -59,6 +59,7 @@ def _expire_if_due(membership: Membership) -> None:
             action="communities.membership_expired",
             object_type="communities.membership",
             object_id=membership.pk,
+            stream=neighbourhood_stream(membership.neighbourhood_id),
         )
 
 
@@ -350,13 +351,14 @@ def memberships_expire(*, at=None) -> int:
     due = list(
         Membership.objects.select_for_update()
         .filter(status=Status.VERIFIED, expires_at__lte=at)
-        .values_list("pk", flat=True)
+        .values_list("pk", "neighbourhood_id")
     )
-    for pk in due:
+    for pk, neighbourhood_id in due:
         Membership.objects.filter(pk=pk).update(status=Status.EXPIRED)
         audit_record(
             action="communities.membership_expired",
             object_type="communities.membership",
             object_id=pk,
+            stream=neighbourhood_stream(neighbourhood_id),
         )
     return len(due)

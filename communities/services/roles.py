@@ -143,7 +143,7 @@ def role_end(*, actor, assignment: RoleAssignment) -> RoleAssignment:
     A chair cannot stand themselves down as trustee while still chair.
     """
     assignment = (
-        RoleAssignment.objects.select_for_update()
+        RoleAssignment.objects.select_for_update(of=("self",))
         .select_related("neighbourhood", "user")
         .get(pk=assignment.pk)
     )

@@ -24,7 +24,7 @@ def lock(proposal: Proposal) -> Proposal:
     """Re-read the proposal under a row lock (inside the caller's transaction)."""
     try:
         return (
-            Proposal.objects.select_for_update()
+            Proposal.objects.select_for_update(of=("self",))
             .select_related("neighbourhood", "proposer")
             .get(pk=proposal.pk)
         )

@@ -216,7 +216,7 @@ def proposal_restore(*, proposal: Proposal, actor, reason: str) -> Proposal:
 
 def _lock_comment(comment: Comment) -> Comment:
     return (
-        Comment.objects.select_for_update()
+        Comment.objects.select_for_update(of=("self",))
         .select_related("proposal__neighbourhood")
         .get(pk=comment.pk)
     )

@@ -40,7 +40,9 @@ def lock_round(round: VoteRound) -> VoteRound:
     """Re-read the round under a row lock (inside the caller's transaction)."""
     try:
         return (
-            VoteRound.objects.select_for_update().select_related("neighbourhood").get(pk=round.pk)
+            VoteRound.objects.select_for_update(of=("self",))
+            .select_related("neighbourhood")
+            .get(pk=round.pk)
         )
     except VoteRound.DoesNotExist as exc:
         raise NotFoundError("This vote no longer exists.") from exc
