@@ -160,6 +160,8 @@ ACCOUNT_RATE_LIMITS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Common Purse"
+# Setting up TOTP counts as passing a second factor in that session (accounts/forms.py).
+MFA_FORMS = {"activate_totp": "accounts.forms.ActivateTOTPForm"}
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -6,6 +6,7 @@ import time
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.core.cache import cache
 from django.test import Client
 
 from config.celery import app as celery_app
@@ -77,6 +78,9 @@ def _celery_eager():
 
 @pytest.fixture(autouse=True)
 def _test_settings(tmp_path, settings):
+    # Rate-limit history and used TOTP codes live in the cache, keyed by user ids that
+    # later tests reuse: start each test with an empty cache.
+    cache.clear()
     settings.MEDIA_ROOT = tmp_path / "media"
     # Hashing is not under test: full-strength PBKDF2 costs ~0.3 s per factory-made user.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
