@@ -149,9 +149,14 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Common Purse] "
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# Behind a reverse proxy, how many proxies append to X-Forwarded-For: rate limits per IP
+# must see the client's address, not the proxy's.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
-    "login_failed": "10/m/ip,5/5m/key",
+    # "key" is the (account, IP) pair (accounts.adapter): nobody can lock the owner out.
+    "login_failed": "10/m/ip,60/h/ip,5/5m/key",
     "signup": "20/m/ip",
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
