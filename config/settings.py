@@ -9,16 +9,24 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-# The fallback key is only good for a laptop: check --deploy flags it, production must set one.
-SECRET_KEY = env.str(
-    "DJANGO_SECRET_KEY", default="django-insecure-local-only-common-purse-development-key"
-)
+# The fallback key is only good for a laptop (DJANGO_DEBUG=1, as `make run` sets). Without
+# DEBUG the site refuses to start on it: sessions, password resets and signed links would be
+# forgeable by anyone who has read this file. Tests use config.settings_test.
+DEVELOPMENT_SECRET_KEY = "django-insecure-local-only-common-purse-development-key"
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
+if not DEBUG and (not SECRET_KEY or SECRET_KEY.startswith("django-insecure")):
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY is not set (or is the development key) and DJANGO_DEBUG is off. "
+        "Set DJANGO_SECRET_KEY to a long random value in production, or DJANGO_DEBUG=1 on a "
+        "laptop."
+    )
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
