@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from communities.middleware import MfaPromptMiddleware
@@ -196,6 +197,7 @@ round_publish_results = _action(services.round_publish_results, "The results are
 round_annul = _action(services.round_annul, "The vote is annulled.", reason=True)
 
 
+@never_cache  # the ballot and the receipt it renders: no browser or proxy keeps a copy
 @login_required
 @domain_errors
 def ballot(request, pk):
@@ -244,6 +246,7 @@ def ballot(request, pk):
     )
 
 
+@never_cache
 def receipt_lookup(request):
     form = ReceiptForm(request.POST or None)
     status = None
