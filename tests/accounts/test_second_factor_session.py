@@ -53,9 +53,10 @@ def test_a_password_only_session_of_a_chair_with_an_authenticator_cannot_appoint
     assert response["Location"].startswith("/accounts/2fa/reauthenticate/?next=")
     assert not RoleAssignment.objects.filter(user=appointee).exists()
 
-    # and once this session passes the second factor, the same request works
-    response = client.post("/accounts/2fa/reauthenticate/", {"code": totp_code()})
+    # and once this session passes the second factor, they are sent back and it works
+    response = client.post(response["Location"], {"code": totp_code()})
     assert response.status_code == 302
+    assert response["Location"] == url
     response = client.post(url, {"email": appointee.email, "role": "trustee"})
     assert response.status_code == 302
     assert RoleAssignment.objects.filter(user=appointee, role=Role.TRUSTEE).exists()
@@ -152,3 +153,17 @@ def test_outside_a_request_or_about_someone_else_two_factor_means_owning_an_auth
     request.user = with_totp
     with request_scope(request):
         assert not has_mfa(with_totp)
+
+
+def test_a_password_only_trustee_session_cannot_screen_and_is_asked_for_the_code(
+    client, password_only_login
+):
+    from proposals.models import Proposal
+    from tests.factories import ProposalFactory, trustee
+
+    nb = NeighbourhoodFactory()
+    proposal = ProposalFactory(neighbourhood=nb, status=Proposal.Status.SUBMITTED)
+    password_only_login(client, trustee(nb))
+    response = client.get(f"/proposals/{nb.slug}/{proposal.pk}/screen/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/2fa/reauthenticate/?next=")
