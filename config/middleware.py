@@ -70,10 +70,9 @@ class RequestBodyLimitMiddleware:
         except ValueError:
             return HttpResponse("Bad Content-Length.", status=400, content_type="text/plain")
         if declared > settings.MAX_REQUEST_BODY_BYTES:
-            response = HttpResponse(_too_large_message(), status=413, content_type="text/plain")
-            # The unread body makes the connection unusable for another request.
-            response["Connection"] = "close"
-            return response
+            # No "Connection: close" here: WSGI forbids hop-by-hop headers from the app; the
+            # server closes a connection whose body was left unread.
+            return HttpResponse(_too_large_message(), status=413, content_type="text/plain")
         return self.get_response(request)
 
 
