@@ -19,11 +19,13 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 install: $(STAMP)
 
+# The laptop targets run with DJANGO_DEBUG=1: without it (production) the site refuses the
+# development secret key, and seed_demo refuses to run at all.
 migrate: install
-	$(BIN)/python manage.py migrate --noinput
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py migrate --noinput
 
 demo: migrate
-	$(BIN)/python manage.py seed_demo
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py seed_demo
 
 run: demo
 	@echo "Serving Common Purse on http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
@@ -38,17 +40,17 @@ format: install
 	$(BIN)/ruff check --fix .
 
 test: lint
-	$(BIN)/python manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=config.settings_test $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
 
 bench: install
 	$(BIN)/python -m bench
 
 worker: install
-	$(BIN)/celery -A config worker --loglevel=info
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/celery -A config worker --loglevel=info
 
 beat: install
-	$(BIN)/celery -A config beat --loglevel=info
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/celery -A config beat --loglevel=info
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media staticfiles .pytest_cache .ruff_cache

@@ -2,28 +2,69 @@
 
 from __future__ import annotations
 
+from allauth.account.authentication import get_authentication_records
 from allauth.account.models import EmailAddress
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
+
+from .request_scope import current_scope
 
 
-def is_verified(user) -> bool:
+def _cached(kind: str, user, compute) -> bool:
+    """Cache a database read for the rest of this request only (none outside a request)."""
+    scope = current_scope()
+    if scope is None:
+        return compute()
+    key = (kind, user.pk)
+    if key not in scope.cache:
+        scope.cache[key] = compute()
+    return scope.cache[key]
+
+
+def is_verified(user: AbstractBaseUser | AnonymousUser) -> bool:
     """Signed in with a verified email address: nobody acts before verifying."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    cached = getattr(user, "_cp_email_verified", None)
-    if cached is None:
-        cached = EmailAddress.objects.filter(user=user, verified=True).exists()
-        user._cp_email_verified = cached
-    return cached
+    return _cached(
+        "email_verified",
+        user,
+        lambda: EmailAddress.objects.filter(user=user, verified=True).exists(),
+    )
 
 
-def has_mfa(user) -> bool:
-    """Has a TOTP authenticator: required before using trustee, finance or auditor powers."""
+def owns_authenticator(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Has set up a TOTP authenticator (says nothing about this session)."""
     if not getattr(user, "is_authenticated", False):
         return False
-    cached = getattr(user, "_cp_has_mfa", None)
-    if cached is None:
-        from allauth.mfa.models import Authenticator
+    from allauth.mfa.models import Authenticator
 
-        cached = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
-        user._cp_has_mfa = cached
-    return cached
+    return _cached(
+        "owns_totp",
+        user,
+        lambda: Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists(),
+    )
+
+
+def session_passed_mfa(request, user: AbstractBaseUser | AnonymousUser) -> bool:
+    """This session recorded a second factor for this user: the TOTP (or recovery code) step
+    of allauth's login or re-authentication, or typing a code to activate TOTP."""
+    if not getattr(user, "is_authenticated", False) or not hasattr(request, "session"):
+        return False
+    records = get_authentication_records(request, user)
+    return any(record.get("method") == "mfa" for record in records)
+
+
+def has_mfa(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Two-factor: required before using trustee, finance, auditor or admin powers.
+
+    For the person signed in on the current request it means THIS SESSION passed a second
+    factor (and the authenticator still exists): a password alone, even of someone who owns
+    an authenticator, is not enough. Outside any request (commands, tasks), or when asking
+    about someone other than the signed-in person, it means owning a TOTP authenticator.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return False
+    scope = current_scope()
+    if scope is not None and scope.is_request_user(user):
+        return session_passed_mfa(scope.request, user) and owns_authenticator(user)
+    return owns_authenticator(user)

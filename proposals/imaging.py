@@ -1,11 +1,13 @@
 """Checking and re-encoding uploaded photos with Pillow (no Django import).
 
-`inspect_image` runs in the request: it refuses anything that is not really a JPEG, PNG or
-WebP of at most 10 MB and 40 megapixels, reading the header (size and format) BEFORE any
-pixel is decoded, so a small file that declares huge dimensions (a decompression bomb) is
-refused without allocating memory for it; then it decodes the pixels once, so a truncated
-or corrupt file is refused too. `reencode` runs in a Celery task: it applies the EXIF
-orientation, then writes fresh JPEGs with no metadata at all (EXIF, GPS, XMP, ICC dropped).
+`inspect_image` runs in the request and decodes no pixel: it refuses anything that is not
+really a JPEG, PNG or WebP of at most 10 MB and MAX_PIXELS, reading only the header (size and
+format), so a small file that declares huge dimensions (a decompression bomb: a 154 KB PNG
+of 40 megapixels decodes to about 160 MB) is refused without allocating memory for it. It
+then checks the file's structure without decoding (PNG chunk checksums, the JPEG end marker
+after the last scan, the WebP length), so a truncated file is refused too. `reencode` runs
+in a Celery task: it decodes, applies the EXIF orientation, then writes fresh JPEGs with no
+metadata at all (EXIF, GPS, XMP, ICC dropped).
 """
 
 from __future__ import annotations
@@ -18,7 +20,11 @@ from typing import BinaryIO
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_BYTES = 10 * 1024 * 1024
-MAX_PIXELS = 40_000_000
+# 24 megapixels: a 6000 x 4000 camera photo; a phone's 12 MP photo fits twice over.
+MAX_PIXELS = 24_000_000
+# Pillow warns above this and refuses above twice this, whoever opens an image in this
+# process (`_open` turns the warning into a refusal too).
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 ALLOWED_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP"}
 DISPLAY_WIDTHS = (320, 1024)
 JPEG_QUALITY = 82
@@ -77,17 +83,30 @@ def inspect_image(data: bytes) -> ImageInfo:
         raise ImageRejected(
             f"This image is too large: the most we accept is {MAX_PIXELS // 1_000_000} megapixels."
         )
+    image_format = image.format or ""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image.verify()  # structure and checksums (PNG CRCs)
-            image = _open(data)
-            image.load()  # decode every pixel: a truncated file fails here
-    except ImageRejected:
-        raise
+        image.verify()  # structure and checksums (PNG CRCs), decoding no pixel
     except Exception as exc:  # Pillow raises many types for broken files
-        raise ImageRejected("This image is damaged or incomplete. Try another copy.") from exc
-    return ImageInfo(format=image.format or "", width=width, height=height)
+        raise ImageRejected(DAMAGED) from exc
+    if not _complete(image_format, data):
+        raise ImageRejected(DAMAGED)
+    # The pixels are decoded later, off the request path, by `reencode` in a Celery task.
+    return ImageInfo(format=image_format, width=width, height=height)
+
+
+DAMAGED = "This image is damaged or incomplete. Try another copy."
+
+
+def _complete(image_format: str, data: bytes) -> bool:
+    """A cheap check that the file was not cut short, without decoding it."""
+    if image_format == "JPEG":
+        # The end-of-image marker follows the last start-of-scan (the compressed data escapes
+        # 0xFF bytes, so neither marker can occur inside it by chance).
+        return data.rfind(b"\xff\xd9") > data.rfind(b"\xff\xda") > 0
+    if image_format == "WEBP":
+        # RIFF header: bytes 4-8 are the length of everything after them.
+        return len(data) >= 8 + int.from_bytes(data[4:8], "little")
+    return True  # PNG: verify() has read every chunk up to IEND and checked its CRC
 
 
 def _to_rgb(image: Image.Image) -> Image.Image:

@@ -15,6 +15,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts.permissions import owns_authenticator
+from accounts.second_factor import second_factor_url
 from communities.models import Neighbourhood
 from communities.permissions import TRUSTEE_ROLES, MfaRequiredError, ensure_powers
 from communities.selectors import neighbourhood_get
@@ -49,6 +51,8 @@ def _domain_errors(view):
             return view(request, *args, **kwargs)
         except MfaRequiredError as exc:
             messages.error(request, exc.message)
+            if owns_authenticator(request.user):  # a password-only session: confirm the code
+                return redirect(second_factor_url(request, request.get_full_path()))
             return redirect("mfa_index")
         except NotFoundError as exc:
             raise Http404(exc.message) from exc

@@ -11,6 +11,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from communities.middleware import MfaPromptMiddleware
@@ -265,6 +266,7 @@ round_close_now = _timing_action(
 )
 
 
+@never_cache  # the ballot and the receipt it renders: no browser or proxy keeps a copy
 @login_required
 @domain_errors
 def ballot(request, pk):
@@ -314,6 +316,7 @@ def ballot(request, pk):
     )
 
 
+@never_cache
 def receipt_lookup(request):
     form = ReceiptForm(request.POST or None)
     status = None

@@ -1,4 +1,5 @@
-"""Photos: checked in the request, stored privately, re-encoded by a Celery task."""
+"""Photos: the header checked in the request (no pixel decoded), stored privately, then
+decoded and re-encoded by a Celery task."""
 
 from __future__ import annotations
 

@@ -53,7 +53,8 @@ def test_confirming_email_makes_the_account_verified(client):
     assert is_verified(user)
 
 
-def test_demo_logins_work(client):
+def test_demo_logins_work(client, settings):
+    settings.DEBUG = True  # seed_demo refuses to run in production
     from django.core.management import call_command
 
     call_command("seed_demo", stdout=io.StringIO())

@@ -13,7 +13,8 @@ from communities.selectors import partnership_health
 pytestmark = pytest.mark.django_db
 
 
-def test_seed_demo_twice_changes_nothing():
+def test_seed_demo_twice_changes_nothing(settings):
+    settings.DEBUG = True  # seed_demo refuses to run in production
     from django.contrib.auth import get_user_model
 
     call_command("seed_demo", stdout=io.StringIO())
@@ -41,7 +42,8 @@ def test_seed_demo_twice_changes_nothing():
     assert first.interests.filter(user__email="trustee@example.org").exists()
 
 
-def test_demo_totp_prints_the_current_code():
+def test_demo_totp_prints_the_current_code(settings):
+    settings.DEBUG = True  # seed_demo refuses to run in production
     from allauth.mfa.totp.internal.auth import validate_totp_code
 
     from communities.demo import DEMO_TOTP_SECRET

@@ -15,7 +15,8 @@ from voting.models import Ballot, PotResult, VoteRound
 pytestmark = pytest.mark.django_db
 
 
-def test_seed_is_idempotent_and_usable(client):
+def test_seed_is_idempotent_and_usable(client, settings):
+    settings.DEBUG = True  # seed_demo refuses to run in production
     call_command("seed_demo", stdout=io.StringIO())
     counts = (VoteRound.objects.count(), Ballot.objects.count(), PotResult.objects.count())
     call_command("seed_demo", stdout=io.StringIO())

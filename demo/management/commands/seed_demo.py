@@ -2,7 +2,8 @@
 
 import importlib
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
 
@@ -16,6 +17,14 @@ class Command(BaseCommand):
     help = "Load demo data (idempotent) and print the demo logins."
 
     def handle(self, *args, **options):
+        # The demo has a superuser with the README's password and published TOTP secrets:
+        # it must never reach a production database.
+        if not settings.DEBUG:
+            raise CommandError(
+                "seed_demo runs only with DJANGO_DEBUG=1 (a laptop or a throwaway demo server): "
+                "it creates accounts, an admin among them, whose passwords and two-factor "
+                "secrets are published in the README. Nothing was created."
+            )
         # Demo proposals move through their lifecycle; their notification emails would bury
         # the logins printed below, so seeding sends none.
         with (
