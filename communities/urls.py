@@ -34,6 +34,11 @@ urlpatterns = [
     ),
     path("<slug:slug>/roles/", views.roles, name="roles"),
     path("<slug:slug>/roles/<int:pk>/end/", views.role_end, name="role_end"),
+    path(
+        "<slug:slug>/partnership/exception/",
+        views.partnership_exception,
+        name="partnership_exception",
+    ),
     path("<slug:slug>/interests/", views.interests, name="interests"),
     path("<slug:slug>/interests/<int:pk>/end/", views.interest_end, name="interest_end"),
 ]

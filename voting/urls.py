@@ -19,6 +19,8 @@ urlpatterns = [
         name="round_publish_results",
     ),
     path("round/<int:pk>/annul/", views.round_annul, name="round_annul"),
+    path("round/<int:pk>/annul/confirm/", views.round_annul_confirm, name="round_annul_confirm"),
+    path("round/<int:pk>/annul/withdraw/", views.round_annul_withdraw, name="round_annul_withdraw"),
     path("round/<int:pk>/results/", views.results, name="results"),
     path("round/<int:pk>/pots/<int:pot_pk>/ballots.pb", views.export_pb, name="export_pb"),
     path("round/<int:pk>/paper/", views.paper, name="paper"),

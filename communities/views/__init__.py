@@ -23,6 +23,7 @@ from .trustees import (
     member_attest,
     member_reject,
     members,
+    partnership_exception,
     role_end,
     roles,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "member_attest",
     "member_reject",
     "members",
+    "partnership_exception",
     "membership_leave",
     "membership_renew",
     "neighbourhood_detail",

@@ -8,7 +8,7 @@ from django.urls import reverse
 from communities.models import ConflictDeclaration
 from config.errors import ForbiddenError, StateError
 from proposals.models import Proposal
-from tests.factories import NeighbourhoodFactory, resident, trustee
+from tests.factories import NeighbourhoodFactory, healthy_partnership, resident, trustee
 from tests.voting.factories import proposal_ids, round_with_pot
 from voting.models import Ballot, PotResult
 from voting.services import (
@@ -32,6 +32,7 @@ def counted():
     round.status = "closed"
     round.save()
     chair = trustee(place)
+    healthy_partnership(place)
     round_count(actor=chair, round=round)
     round.refresh_from_db()
     return round, pot, chair
