@@ -21,6 +21,7 @@ urlpatterns = [
     path("<slug:slug>/members/", views.members, name="members"),
     path("<slug:slug>/members/<int:pk>/attest/", views.member_attest, name="member_attest"),
     path("<slug:slug>/members/<int:pk>/reject/", views.member_reject, name="member_reject"),
+    path("<slug:slug>/members/<int:pk>/confirm/", views.member_confirm, name="member_confirm"),
     path("<slug:slug>/access-codes/", views.access_codes, name="access_codes"),
     path(
         "<slug:slug>/access-codes/<int:pk>/letters.pdf",

@@ -34,7 +34,7 @@ from .partnership import (
 )
 from .postcodes import format_postcode, normalise_postcode
 from .reference import ImportResult, geography_import, postcodes_import
-from .roles import role_appoint, role_end
+from .roles import membership_confirm_in_person, role_appoint, role_end
 
 __all__ = [
     "ImportResult",
@@ -47,6 +47,7 @@ __all__ = [
     "interest_declare",
     "interest_end",
     "membership_attest",
+    "membership_confirm_in_person",
     "membership_leave",
     "membership_reject",
     "membership_renew",

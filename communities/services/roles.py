@@ -48,12 +48,34 @@ def _forget_cached(user) -> None:
         user.__dict__.pop(key, None)
 
 
-def _attest_at_appointment(actor, neighbourhood: Neighbourhood, user) -> Membership:
-    """The appointing trustee confirms in person a member who joined by postcode alone.
+def _confirm_in_person(actor, membership: Membership, *, note: str, at_appointment: bool) -> None:
+    """Record that a trustee (not the member) confirmed this active membership in person: it
+    becomes an attestation by them, audited like any other."""
+    earlier = membership.verification_method
+    membership.verification_method = VerificationMethod.ATTESTATION
+    membership.verified_by = actor
+    membership.verification_evidence = {
+        "attested_by": actor.pk,
+        "note": note.strip()[:500],
+        "earlier_method": earlier,
+    }
+    membership.save(update_fields=["verification_method", "verified_by", "verification_evidence"])
+    _forget_cached(membership.user)
+    audit_record(
+        action="communities.membership_verified",
+        actor=actor,
+        actor_role="trustee",
+        obj=membership,
+        changes={
+            "method": VerificationMethod.ATTESTATION,
+            "earlier_method": earlier,
+            "at_appointment": at_appointment,
+        },
+    )
 
-    The membership becomes an attestation by the actor (as if they had confirmed the request
-    on the members page), audited like any other attestation.
-    """
+
+def _attest_at_appointment(actor, neighbourhood: Neighbourhood, user) -> Membership:
+    """The appointing trustee confirms in person a member who joined by postcode alone."""
     if not perms.can_use_powers(actor, neighbourhood, perms.TRUSTEE_ROLES):
         raise ForbiddenError(
             "Only a trustee who has met them can confirm someone in person. Ask a trustee to "
@@ -72,26 +94,35 @@ def _attest_at_appointment(actor, neighbourhood: Neighbourhood, user) -> Members
             "first; then confirm them on the members page.",
             extra={"field": "attest"},
         )
-    earlier = membership.verification_method
-    membership.verification_method = VerificationMethod.ATTESTATION
-    membership.verified_by = actor
-    membership.verification_evidence = {
-        "attested_by": actor.pk,
-        "note": "Confirmed in person when appointed to the partnership.",
-        "earlier_method": earlier,
-    }
-    membership.save(update_fields=["verification_method", "verified_by", "verification_evidence"])
-    audit_record(
-        action="communities.membership_verified",
-        actor=actor,
-        actor_role="trustee",
-        obj=membership,
-        changes={
-            "method": VerificationMethod.ATTESTATION,
-            "earlier_method": earlier,
-            "at_appointment": True,
-        },
+    _confirm_in_person(
+        actor,
+        membership,
+        note="Confirmed in person when appointed to the partnership.",
+        at_appointment=True,
     )
+    return membership
+
+
+@transaction.atomic
+def membership_confirm_in_person(*, actor, membership: Membership, note: str = "") -> Membership:
+    """A trustee confirms in person a member who joined by typing a postcode (a trustee among
+    them, for example the registrant who became the first chair): from then on they count as
+    a confirmed member for the partnership. Never for themselves."""
+    membership = (
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("neighbourhood", "user")
+        .get(pk=membership.pk)
+    )
+    if membership.user_id == getattr(actor, "pk", None):
+        raise ForbiddenError("Nobody can confirm their own membership. Ask another trustee.")
+    perms.ensure_powers(
+        actor, membership.neighbourhood, perms.TRUSTEE_ROLES, action="confirm members"
+    )
+    if not membership.is_active:
+        raise StateError("Only a current member can be confirmed in person.")
+    if qualifying_membership(membership.user, membership.neighbourhood) is not None:
+        raise StateError(f"{membership.user.public_name} is already a confirmed member.")
+    _confirm_in_person(actor, membership, note=note or "Confirmed in person.", at_appointment=False)
     return membership
 
 

@@ -58,6 +58,21 @@ def member_attest(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 @require_POST
+def member_confirm(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    nb = _trustee_page(request, slug, "confirm members")
+    membership = get_object_or_404(Membership, pk=pk, neighbourhood=nb)
+    try:
+        services.membership_confirm_in_person(actor=request.user, membership=membership)
+    except ForbiddenError:
+        raise
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{membership.user.public_name} is confirmed in person.")
+    return redirect("communities:members", slug=nb.slug)
+
+
+@require_POST
 def member_reject(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     nb = _trustee_page(request, slug, "refuse members")
     membership = get_object_or_404(Membership, pk=pk, neighbourhood=nb)

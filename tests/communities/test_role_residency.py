@@ -235,3 +235,28 @@ def test_appointing_in_the_browser_with_attestation_or_a_reason(client, nb, chai
     assert response.status_code == 302
     page = client.get(url).content.decode()
     assert "non-resident: Vicar" in page
+
+
+def test_a_trustee_confirms_a_postcode_member_in_person_later(client, nb, chair):
+    # the registrant-chair typed a postcode; another trustee who has met them confirms it
+    founder = role_holder(nb, Role.TRUSTEE)
+    MembershipFactory(user=founder, neighbourhood=nb, verification_method="postcode")
+    assert partnership_health(nb).residents == 1
+    with pytest.raises(ForbiddenError, match="own membership"):
+        services.membership_confirm_in_person(
+            actor=founder, membership=Membership.objects.get(user=founder)
+        )
+    client.force_login(chair)
+    membership = Membership.objects.get(user=founder)
+    page = client.get(f"/neighbourhoods/{nb.slug}/members/").content.decode()
+    assert "confirm in person" in page
+    response = client.post(f"/neighbourhoods/{nb.slug}/members/{membership.pk}/confirm/")
+    assert response.status_code == 302
+    membership.refresh_from_db()
+    assert (membership.verification_method, membership.verified_by) == (ATTESTED, chair)
+    assert partnership_health(nb).residents == 2
+    with pytest.raises(StateError, match="already a confirmed member"):
+        services.membership_confirm_in_person(actor=chair, membership=membership)
+    resident = MembershipFactory(neighbourhood=nb, verification_method="postcode")
+    with pytest.raises(ForbiddenError):
+        services.membership_confirm_in_person(actor=resident.user, membership=resident)
