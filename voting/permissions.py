@@ -93,15 +93,36 @@ def can_enter_paper_ballots(user, round: VoteRound) -> bool:
     return is_verified(user) and round.volunteers.filter(user=user).exists()
 
 
+def _conflicted_on(user, round: VoteRound) -> str | None:
+    """The title of a proposal on the ballot the user is conflicted on, or None.
+
+    Remembered on this round object (one per request, or per service call: services re-read
+    the round under a lock), because the round page asks several predicates that each need it
+    and the check costs queries per proposal.
+    """
+    from proposals.models import Proposal
+
+    cache = round.__dict__.setdefault("_cp_conflicted_on", {})
+    key = getattr(user, "pk", None)
+    if key not in cache:
+        cache[key] = next(
+            (
+                proposal.title
+                for proposal in Proposal.objects.filter(pot_items__pot__round=round).distinct()
+                if has_conflict(user, proposal)
+            ),
+            None,
+        )
+    return cache[key]
+
+
 def conflict_refusal(user, round: VoteRound, action: str) -> str | None:
     """Why this person may not take part in `action` for the round because of a conflict of
     interest on a proposal on its ballot (proposers and linked trustees are conflicted)."""
-    from proposals.models import Proposal
-
-    for proposal in Proposal.objects.filter(pot_items__pot__round=round).distinct():
-        if has_conflict(user, proposal):
-            return f"You have a conflict of interest on “{proposal.title}”, so you cannot {action}."
-    return None
+    title = _conflicted_on(user, round)
+    if title is None:
+        return None
+    return f"You have a conflict of interest on “{title}”, so you cannot {action}."
 
 
 def _trustee_refusal(user, round: VoteRound, action: str) -> str | None:

@@ -139,3 +139,13 @@ def test_the_round_page_buttons(certified, client):
     client.post(reverse("voting:round_annul_confirm", args=[round.pk]))
     round.refresh_from_db()
     assert round.status == "annulled"
+
+
+def test_the_round_page_for_a_trustee_has_bounded_queries(client, django_assert_max_num_queries):
+    place = NeighbourhoodFactory()
+    round, _ = round_with_pot(place, status="counted", costs=[100_000] * 12)
+    client.force_login(trustee(place))
+    # The conflict check (about two queries per proposal) runs once, not once per button
+    # (count, certify, annul, confirm): four passes would be over 100 queries.
+    with django_assert_max_num_queries(40):
+        assert client.get(reverse("voting:round_detail", args=[round.pk])).status_code == 200
