@@ -77,7 +77,8 @@ def _confirm_in_person(actor, membership: Membership, *, note: str, at_appointme
 def _attest_at_appointment(actor, neighbourhood: Neighbourhood, user) -> Membership:
     """The appointing trustee confirms in person a member who joined by postcode alone."""
     if not perms.can_use_powers(actor, neighbourhood, perms.TRUSTEE_ROLES):
-        raise ForbiddenError(
+        # A form error, not a refusal of the page: the appointer may untick the box.
+        raise ApplicationError(
             "Only a trustee who has met them can confirm someone in person. Ask a trustee to "
             "confirm them, or have them join with an access code letter.",
             extra={"field": "attest"},

@@ -156,6 +156,8 @@ def roles(request: HttpRequest, slug: str) -> HttpResponse:
         raise ForbiddenError(f"{nb.name} is not verified yet.")
     allow_chair = perms.can_appoint_chair(request.user, nb)
     form = AppointForm(request.POST or None, allow_chair=allow_chair)
+    if not perms.can_use_powers(request.user, nb, perms.TRUSTEE_ROLES):
+        del form.fields["attest"]  # only a trustee who met them confirms someone in person
     if request.method == "POST" and form.is_valid():
         try:
             services.role_appoint(
@@ -165,7 +167,7 @@ def roles(request: HttpRequest, slug: str) -> HttpResponse:
                 role=form.cleaned_data["role"],
                 organisation=form.cleaned_data["organisation"],
                 non_resident_reason=form.cleaned_data["non_resident_reason"],
-                attest=form.cleaned_data["attest"],
+                attest=form.cleaned_data.get("attest", False),
             )
         except ForbiddenError:
             raise

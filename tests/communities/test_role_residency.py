@@ -75,7 +75,7 @@ def test_the_appointing_trustee_may_confirm_a_postcode_member_in_person(nb, chai
 
 def test_a_platform_admin_cannot_confirm_someone_in_person(nb, admin):
     typed = member(nb, method=VerificationMethod.POSTCODE)
-    with pytest.raises(ForbiddenError, match="Only a trustee who has met them"):
+    with pytest.raises(ApplicationError, match="Only a trustee who has met them"):
         services.role_appoint(
             actor=admin, neighbourhood=nb, user=typed, role=Role.TRUSTEE, attest=True
         )
@@ -260,3 +260,11 @@ def test_a_trustee_confirms_a_postcode_member_in_person_later(client, nb, chair)
     resident = MembershipFactory(neighbourhood=nb, verification_method="postcode")
     with pytest.raises(ForbiddenError):
         services.membership_confirm_in_person(actor=resident.user, membership=resident)
+
+
+def test_the_in_person_box_is_only_offered_to_trustees(client, nb, chair, admin):
+    url = f"/neighbourhoods/{nb.slug}/roles/"
+    client.force_login(admin)
+    assert 'name="attest"' not in client.get(url).content.decode()
+    client.force_login(chair)
+    assert 'name="attest"' in client.get(url).content.decode()
