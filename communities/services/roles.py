@@ -143,9 +143,9 @@ def _check_partnership_seat(
         if joined.exists():
             raise ApplicationError(
                 f"{name} joined by typing a postcode, which anyone can do. A trustee must be a "
-                "member confirmed in person or with an access code letter: if you have met "
-                "them, tick the box to confirm them now; otherwise appoint them as a "
-                "non-resident and say why.",
+                "member confirmed in person or with an access code letter: a trustee who has "
+                "met them ticks the box to confirm them now (or uses the members page); "
+                "otherwise appoint them as a non-resident and say why.",
                 extra={"field": "attest"},
             )
         raise ApplicationError(
