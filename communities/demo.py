@@ -62,6 +62,24 @@ def _join(user, neighbourhood, postcode: str, connection: str = Connection.LIVES
     _forget(user)
 
 
+def _attested(
+    user, neighbourhood, postcode: str, *, by, connection: str = Connection.LIVES
+) -> None:
+    """Join, then be confirmed in person by the trustee `by` (met at a residents' meeting)."""
+    membership = services.membership_request(
+        actor=user,
+        neighbourhood=neighbourhood,
+        connection=connection,
+        age_band="35_49",
+        postcode=postcode,
+    )
+    services.membership_attest(
+        actor=by, membership=membership, note="Met at the residents' meeting."
+    )
+    _forget(user)
+    _forget(by)
+
+
 def seed(*, users: dict, stdout=None) -> None:
     write = stdout.write if stdout else (lambda _msg: None)
     resident = users["resident@example.org"]
@@ -95,15 +113,18 @@ def seed(*, users: dict, stdout=None) -> None:
         services.neighbourhood_submit(actor=trustee, neighbourhood=nb)
         services.neighbourhood_verify(actor=admin, neighbourhood=nb)
         _forget(trustee)
-        _join(trustee, nb, "ZZ1 1AA")
         _join(resident, nb, "ZZ1 1AB")
+        # Trustees are members confirmed by more than a typed postcode: the chair (the
+        # registrant) confirms the others in person, and then one of them confirms the chair.
         postcodes = ["ZZ1 1AD", "ZZ1 1AE", "ZZ1 1AF", "ZZ1 1AG", "ZZ1 1AH", "ZZ1 2AA", "ZZ1 2AB"]
         for i, (person, postcode) in enumerate(zip(fillers, postcodes, strict=True)):
             # One filler works here rather than living here: the share shows below 100%.
+            # They are appointed last, once residents are the majority.
             connection = Connection.WORKS if i == len(fillers) - 1 else Connection.LIVES
-            _join(person, nb, postcode, connection)
+            _attested(person, nb, postcode, by=trustee, connection=connection)
         for person in fillers:
             services.role_appoint(actor=admin, neighbourhood=nb, user=person, role=Role.TRUSTEE)
+        _attested(trustee, nb, "ZZ1 1AA", by=fillers[0])
         services.role_appoint(
             actor=admin,
             neighbourhood=nb,

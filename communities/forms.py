@@ -98,6 +98,19 @@ class AppointForm(forms.Form):
         required=False,
         help_text="For finance officers and funder auditors: the organisation they work for.",
     )
+    attest = forms.BooleanField(
+        required=False,
+        label="I have met them and confirm they live, work, study or volunteer here",
+        help_text="For a trustee who joined by typing a postcode: your in-person check is "
+        "recorded as their verification.",
+    )
+    non_resident_reason = forms.CharField(
+        max_length=300,
+        required=False,
+        label="If they are not a confirmed member: why they sit on the partnership",
+        help_text="For example the organisation they represent. Non-resident trustees stay a "
+        "minority: at least the rule's share of trustees must live here.",
+    )
 
     def __init__(self, *args, allow_chair: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -131,3 +144,16 @@ class InterestForm(forms.Form):
         if since > timezone.localdate():
             raise forms.ValidationError("The start date cannot be in the future.")
         return since
+
+
+class PartnershipExceptionForm(forms.Form):
+    """A platform admin's exception to the partnership health rule."""
+
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        label="Why decisions may go ahead although the partnership is below the rule",
+    )
+    days = forms.IntegerField(
+        min_value=1, max_value=90, initial=30, label="For how many days (at most 90)"
+    )

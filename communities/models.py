@@ -290,6 +290,11 @@ class RoleAssignment(models.Model):
     )
     started_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)
+    # A trustee who is not a (qualifying) member sits on the partnership only when the
+    # appointer declares them a non-resident and says why (e.g. the organisation they
+    # represent); the resident majority rule then limits how many such seats there are.
+    non_resident = models.BooleanField(default=False)
+    non_resident_reason = models.CharField(max_length=300, blank=True)
 
     objects = RoleAssignmentQuerySet.as_manager()
 
@@ -301,10 +306,56 @@ class RoleAssignment(models.Model):
                 condition=Q(ended_at__isnull=True),
                 name="role_one_current_per_user",
             ),
+            models.CheckConstraint(
+                condition=Q(non_resident=False) | ~Q(non_resident_reason=""),
+                name="role_non_resident_has_reason",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.user} as {self.get_role_display()} of {self.neighbourhood}"
+
+
+class PartnershipException(models.Model):
+    """A platform admin's recorded exception to the partnership health rule: until it
+    expires (or is withdrawn), votes may be certified and grants decided although the
+    partnership is below the minimum. The health at the time is kept as evidence."""
+
+    neighbourhood = models.ForeignKey(
+        Neighbourhood, on_delete=models.CASCADE, related_name="partnership_exceptions"
+    )
+    reason = models.TextField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    health = models.JSONField(default=dict, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("created_at")),
+                name="partnership_exception_expires_after_start",
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="partnership_exception_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Partnership exception for {self.neighbourhood} until {self.expires_at:%Y-%m-%d}"
+
+    def is_current(self, at=None) -> bool:
+        at = at or timezone.now()
+        return self.withdrawn_at is None and self.created_at <= at < self.expires_at
 
 
 class AccessCodeBatch(models.Model):

@@ -251,3 +251,13 @@ def can_declare_interest(user, neighbourhood: Neighbourhood) -> bool:
 
 def can_declare_conflict(user, neighbourhood: Neighbourhood) -> bool:
     return can_use_powers(user, neighbourhood, INTEREST_ROLES)
+
+
+def can_record_partnership_exception(user, neighbourhood: Neighbourhood) -> bool:
+    """A platform admin (with two-factor) may record an exception to the partnership health
+    rule for a neighbourhood that decides things (verified, active or closing)."""
+    return neighbourhood.status in (
+        Neighbourhood.Status.VERIFIED,
+        Neighbourhood.Status.ACTIVE,
+        Neighbourhood.Status.CLOSING,
+    ) and can_use_admin_powers(user)

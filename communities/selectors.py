@@ -4,21 +4,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from config.errors import NotFoundError
 
 from .models import (
+    AccessCode,
     AccessCodeBatch,
     Connection,
     Interest,
     Membership,
     Neighbourhood,
+    PartnershipException,
     Role,
     RoleAssignment,
+    VerificationMethod,
 )
 from .permissions import TRUSTEE_ROLES
+
+# Ways of verifying a membership that a person cannot do alone from home: a letter's access
+# code (it reaches the address) and a trustee's in-person attestation. A typed postcode is not
+# one of them: anyone can type a postcode, so it does not make a trustee a resident.
+QUALIFYING_METHODS = (VerificationMethod.ACCESS_CODE, VerificationMethod.ATTESTATION)
 
 
 @dataclass(frozen=True)
@@ -48,10 +56,55 @@ class PartnershipHealth:
     def healthy(self) -> bool:
         return self.enough_members and self.enough_residents
 
+    @property
+    def problems(self) -> list[str]:
+        """What is missing, in plain words ("needs 8 trustees, has 6")."""
+        missing = []
+        if not self.enough_members:
+            missing.append(f"needs {self.min_members} trustees, has {self.members}")
+        if not self.enough_residents:
+            missing.append(
+                f"residents are {self.residents} of {self.members}, need {self.min_resident_share}%"
+            )
+        return missing
+
+    def as_dict(self) -> dict:
+        return {
+            "members": self.members,
+            "residents": self.residents,
+            "min_members": self.min_members,
+            "min_resident_share": self.min_resident_share,
+        }
+
+
+def qualifying_memberships(neighbourhood: Neighbourhood) -> QuerySet[Membership]:
+    """Active memberships verified by more than a typed postcode: an access code from a batch
+    someone else made, or a trustee (not the person) confirming them in person."""
+    self_issued = AccessCode.objects.filter(
+        used_by=OuterRef("user"),
+        batch__created_by=OuterRef("user"),
+        batch__neighbourhood=OuterRef("neighbourhood"),
+    )
+    return (
+        Membership.objects.active()
+        .filter(neighbourhood=neighbourhood, verification_method__in=QUALIFYING_METHODS)
+        .exclude(verified_by=F("user"))
+        .alias(self_issued=Exists(self_issued))
+        .exclude(verification_method=VerificationMethod.ACCESS_CODE, self_issued=True)
+    )
+
+
+def qualifying_membership(user, neighbourhood: Neighbourhood) -> Membership | None:
+    """The user's membership if it qualifies them to sit as a member of the partnership."""
+    if not getattr(user, "pk", None):
+        return None
+    return qualifying_memberships(neighbourhood).filter(user=user).first()
+
 
 def partnership_health(neighbourhood: Neighbourhood) -> PartnershipHealth:
-    """Count distinct people holding a trustee or chair role now; a resident is one whose
-    active membership says they live there."""
+    """Count distinct people holding a trustee or chair role now. A resident is a trustee whose
+    qualifying membership (see `qualifying_memberships`) says they live there: not everyone
+    with a role, and not someone who only typed a postcode."""
     trustee_ids = (
         RoleAssignment.objects.current()
         .filter(neighbourhood=neighbourhood, role__in=TRUSTEE_ROLES)
@@ -65,8 +118,8 @@ def partnership_health(neighbourhood: Neighbourhood) -> PartnershipHealth:
         .count()
     )
     residents = (
-        Membership.objects.active()
-        .filter(neighbourhood=neighbourhood, connection=Connection.LIVES, user_id__in=trustee_ids)
+        qualifying_memberships(neighbourhood)
+        .filter(connection=Connection.LIVES, user_id__in=trustee_ids)
         .count()
     )
     return PartnershipHealth(
@@ -74,6 +127,24 @@ def partnership_health(neighbourhood: Neighbourhood) -> PartnershipHealth:
         residents=residents,
         min_members=neighbourhood.min_partnership_members,
         min_resident_share=neighbourhood.min_resident_share,
+    )
+
+
+def partnership_exception_current(
+    neighbourhood: Neighbourhood, *, at=None
+) -> PartnershipException | None:
+    """The platform admin's exception to the health rule in force now, if any."""
+    at = at or timezone.now()
+    return (
+        PartnershipException.objects.filter(
+            neighbourhood=neighbourhood,
+            withdrawn_at__isnull=True,
+            created_at__lte=at,
+            expires_at__gt=at,
+        )
+        .select_related("recorded_by")
+        .order_by("-expires_at")
+        .first()
     )
 
 

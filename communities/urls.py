@@ -21,6 +21,7 @@ urlpatterns = [
     path("<slug:slug>/members/", views.members, name="members"),
     path("<slug:slug>/members/<int:pk>/attest/", views.member_attest, name="member_attest"),
     path("<slug:slug>/members/<int:pk>/reject/", views.member_reject, name="member_reject"),
+    path("<slug:slug>/members/<int:pk>/confirm/", views.member_confirm, name="member_confirm"),
     path("<slug:slug>/access-codes/", views.access_codes, name="access_codes"),
     path(
         "<slug:slug>/access-codes/<int:pk>/letters.pdf",
@@ -34,6 +35,11 @@ urlpatterns = [
     ),
     path("<slug:slug>/roles/", views.roles, name="roles"),
     path("<slug:slug>/roles/<int:pk>/end/", views.role_end, name="role_end"),
+    path(
+        "<slug:slug>/partnership/exception/",
+        views.partnership_exception,
+        name="partnership_exception",
+    ),
     path("<slug:slug>/interests/", views.interests, name="interests"),
     path("<slug:slug>/interests/<int:pk>/end/", views.interest_end, name="interest_end"),
 ]

@@ -124,9 +124,24 @@ def resident(neighbourhood, **kwargs) -> User:
 
 
 def trustee(neighbourhood, *, role=Role.TRUSTEE, mfa=True, resident_too=True) -> User:
-    """A trustee (with two-factor set up unless mfa=False), usually also a resident."""
+    """A trustee (with two-factor set up unless mfa=False), usually also a resident confirmed
+    in person (so they count as a resident in the partnership health)."""
     user = UserFactory(mfa=mfa)
     RoleAssignment.objects.create(user=user, neighbourhood=neighbourhood, role=role)
     if resident_too:
-        MembershipFactory(user=user, neighbourhood=neighbourhood)
+        MembershipFactory(
+            user=user,
+            neighbourhood=neighbourhood,
+            verification_method=VerificationMethod.ATTESTATION,
+        )
     return user
+
+
+def healthy_partnership(neighbourhood) -> list[User]:
+    """Add resident trustees until the partnership meets the health rule (8 by default)."""
+    from communities.selectors import partnership_health
+
+    added = []
+    while not partnership_health(neighbourhood).healthy and len(added) < 100:
+        added.append(trustee(neighbourhood))
+    return added

@@ -395,3 +395,40 @@ class PotResult(models.Model):
 
     def __str__(self) -> str:
         return f"Result of {self.pot}"
+
+
+class AnnulmentRequest(models.Model):
+    """A trustee's request to annul a certified round. A second, different trustee confirms
+    it (then the round is annulled) or any trustee withdraws it; one open request per round."""
+
+    round = models.ForeignKey(
+        VoteRound, on_delete=models.CASCADE, related_name="annulment_requests"
+    )
+    reason = models.TextField()
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round"],
+                condition=Q(confirmed_at__isnull=True, withdrawn_at__isnull=True),
+                name="annulment_one_open_request",
+            ),
+            models.CheckConstraint(
+                condition=Q(confirmed_by__isnull=True) | ~Q(confirmed_by=models.F("requested_by")),
+                name="annulment_two_trustees",
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="annulment_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Request to annul {self.round}"

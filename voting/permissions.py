@@ -103,6 +103,59 @@ def can_enter_paper_ballots(user, round: VoteRound) -> bool:
     return is_verified(user) and round.volunteers.filter(user=user).exists()
 
 
+def _conflicted_on(user, round: VoteRound) -> str | None:
+    """The title of a proposal on the ballot the user is conflicted on, or None.
+
+    Remembered on this round object (one per request, or per service call: services re-read
+    the round under a lock), because the round page asks several predicates that each need it
+    and the check costs queries per proposal.
+    """
+    from proposals.models import Proposal
+
+    cache = round.__dict__.setdefault("_cp_conflicted_on", {})
+    key = getattr(user, "pk", None)
+    if key not in cache:
+        cache[key] = next(
+            (
+                proposal.title
+                for proposal in Proposal.objects.filter(pot_items__pot__round=round).distinct()
+                if has_conflict(user, proposal)
+            ),
+            None,
+        )
+    return cache[key]
+
+
+def conflict_refusal(user, round: VoteRound, action: str) -> str | None:
+    """Why this person may not take part in `action` for the round because of a conflict of
+    interest on a proposal on its ballot (proposers and linked trustees are conflicted)."""
+    title = _conflicted_on(user, round)
+    if title is None:
+        return None
+    return f"You have a conflict of interest on “{title}”, so you cannot {action}."
+
+
+def _trustee_refusal(user, round: VoteRound, action: str) -> str | None:
+    if not can_manage_rounds(user, round.neighbourhood):
+        return f"Only trustees with two-factor authentication can {action}."
+    return None
+
+
+def count_refusal(user, round: VoteRound) -> str | None:
+    """Why this trustee may not count (or recount) the votes, or None: trustees only, once the
+    vote is closed and before certification, never a conflicted one."""
+    refusal = _trustee_refusal(user, round, "count a vote")
+    if refusal:
+        return refusal
+    if round.status not in (VoteRound.Status.CLOSED, VoteRound.Status.COUNTED):
+        return "Only a closed vote can be counted."
+    return conflict_refusal(user, round, "count this vote")
+
+
+def can_count_round(user, round: VoteRound) -> bool:
+    return count_refusal(user, round) is None
+
+
 def certify_refusal(user, round: VoteRound) -> str | None:
     """Why this trustee may not certify, or None: trustees only, not twice, not conflicted on
     any proposal on the ballot (proposers and linked trustees are conflicted)."""
@@ -112,31 +165,72 @@ def certify_refusal(user, round: VoteRound) -> str | None:
         return "Only a counted vote can be certified."
     if round.certifications.filter(trustee=user).exists():
         return "You have already certified this vote; a second, different trustee must."
-    from proposals.models import Proposal
-
-    for proposal in Proposal.objects.filter(pot_items__pot__round=round).distinct():
-        if has_conflict(user, proposal):
-            return f"You have a conflict of interest on “{proposal.title}”, so you cannot certify."
-    return None
+    return conflict_refusal(user, round, "certify")
 
 
 def can_certify_round(user, round: VoteRound) -> bool:
     return certify_refusal(user, round) is None
 
 
-def round_conflict_refusal(user, round: VoteRound) -> str | None:
-    """Why this trustee may not decide when the vote opens or closes, or None: a trustee with a
-    conflict of interest on any proposal on the ballot (proposer, linked, declared) could pick
-    the moment that suits their proposal, so they are kept out as they are from certifying."""
-    from proposals.models import Proposal
+def publish_results_refusal(user, round: VoteRound) -> str | None:
+    """Why this trustee may not publish the results, or None: a certified vote, an
+    unconflicted trustee."""
+    refusal = _trustee_refusal(user, round, "publish results")
+    if refusal:
+        return refusal
+    if round.status != VoteRound.Status.CERTIFIED:
+        return "Only a certified vote can have its results published."
+    return conflict_refusal(user, round, "publish these results")
 
-    for proposal in Proposal.objects.filter(pot_items__pot__round=round).distinct():
-        if has_conflict(user, proposal):
-            return (
-                f"You have a conflict of interest on “{proposal.title}”, so another trustee "
-                "must open or close this vote."
-            )
+
+def can_publish_results(user, round: VoteRound) -> bool:
+    return publish_results_refusal(user, round) is None
+
+
+ANNULLABLE_STATES = tuple(
+    s
+    for s in VoteRound.Status.values
+    if s not in (VoteRound.Status.RESULTS_PUBLISHED, VoteRound.Status.ANNULLED)
+)
+
+
+def annul_refusal(user, round: VoteRound) -> str | None:
+    """Why this trustee may not annul the round (or, once certified, ask for it to be
+    annulled), or None: any state before results are published, never a conflicted trustee.
+    A certified round needs a second trustee to confirm (`annul_confirm_refusal`)."""
+    refusal = _trustee_refusal(user, round, "annul a vote")
+    if refusal:
+        return refusal
+    if round.status not in ANNULLABLE_STATES:
+        return "This vote can no longer be annulled."
+    return conflict_refusal(user, round, "annul this vote")
+
+
+def can_annul_round(user, round: VoteRound) -> bool:
+    return annul_refusal(user, round) is None
+
+
+def annul_confirm_refusal(user, round: VoteRound, request=None) -> str | None:
+    """Why this trustee may not confirm the open request to annul a certified round, or None:
+    a second trustee, different from the one who asked, with no conflict."""
+    refusal = annul_refusal(user, round)
+    if refusal:
+        return refusal
+    if round.status != VoteRound.Status.CERTIFIED:
+        return "Only the annulment of a certified vote needs confirming."
+    if request is None:
+        request = round.annulment_requests.filter(
+            confirmed_at__isnull=True, withdrawn_at__isnull=True
+        ).first()
+    if request is None:
+        return "Nobody has asked to annul this vote."
+    if request.requested_by_id == getattr(user, "pk", None):
+        return "You asked for this annulment; a second, different trustee must confirm it."
     return None
+
+
+def can_confirm_annulment(user, round: VoteRound) -> bool:
+    return annul_confirm_refusal(user, round) is None
 
 
 def can_open_round_now(user, round: VoteRound) -> bool:
@@ -144,7 +238,7 @@ def can_open_round_now(user, round: VoteRound) -> bool:
     return (
         round.status == VoteRound.Status.PUBLISHED
         and can_manage_rounds(user, round.neighbourhood)
-        and round_conflict_refusal(user, round) is None
+        and conflict_refusal(user, round, "open or close this vote") is None
     )
 
 
@@ -153,7 +247,7 @@ def can_close_round_now(user, round: VoteRound) -> bool:
     return (
         round.status == VoteRound.Status.OPEN
         and can_manage_rounds(user, round.neighbourhood)
-        and round_conflict_refusal(user, round) is None
+        and conflict_refusal(user, round, "open or close this vote") is None
     )
 
 

@@ -33,12 +33,16 @@ from .forms import (
 )
 from .models import BallotMethod, Channel, PaperBatch, VoteRound
 from .permissions import (
+    can_annul_round,
     can_certify_round,
     can_close_round_now,
+    can_confirm_annulment,
+    can_count_round,
     can_enter_paper_ballots,
     can_export_round,
     can_manage_rounds,
     can_open_round_now,
+    can_publish_results,
     can_view_results,
     voter_ineligibility,
 )
@@ -140,6 +144,17 @@ def round_detail(request, pk):
             else None,
             "certifications": round.certifications.select_related("trustee"),
             "annul_form": AnnulForm() if manage else None,
+            "can_count": can_count_round(user, round),
+            "can_publish_results": can_publish_results(user, round),
+            "can_annul": can_annul_round(user, round),
+            "annulment_request": round.annulment_requests.filter(
+                confirmed_at__isnull=True, withdrawn_at__isnull=True
+            )
+            .select_related("requested_by")
+            .first()
+            if round.status == VoteRound.Status.CERTIFIED
+            else None,
+            "can_confirm_annulment": can_confirm_annulment(user, round),
         },
     )
 
@@ -193,7 +208,8 @@ def _action(service, success: str, **extra):
         except ApplicationError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, success)
+            round.refresh_from_db()
+            messages.success(request, success(round) if callable(success) else success)
         return _back(round)
 
     return view
@@ -203,7 +219,17 @@ round_publish = _action(services.round_publish, "The vote is published.")
 round_count = _action(services.round_count, "The vote is counted. Two trustees now certify it.")
 round_certify = _action(services.round_certify, "Your certification is recorded.")
 round_publish_results = _action(services.round_publish_results, "The results are published.")
-round_annul = _action(services.round_annul, "The vote is annulled.", reason=True)
+round_annul = _action(
+    services.round_annul,
+    lambda r: (
+        "The vote is annulled."
+        if r.status == VoteRound.Status.ANNULLED
+        else "Your request to annul is recorded. A second trustee must confirm it."
+    ),
+    reason=True,
+)
+round_annul_confirm = _action(services.round_annul_confirm, "The vote is annulled.")
+round_annul_withdraw = _action(services.round_annul_withdraw, "The request to annul is withdrawn.")
 
 
 def _timing_action(service, *, title: str, explain: str, button: str, success: str):

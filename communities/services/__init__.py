@@ -26,19 +26,28 @@ from .neighbourhoods import (
     parse_boundary,
     parse_units,
 )
+from .partnership import (
+    PartnershipUnhealthyError,
+    ensure_partnership_healthy,
+    partnership_exception_record,
+    partnership_exception_withdraw,
+)
 from .postcodes import format_postcode, normalise_postcode
 from .reference import ImportResult, geography_import, postcodes_import
-from .roles import role_appoint, role_end
+from .roles import membership_confirm_in_person, role_appoint, role_end
 
 __all__ = [
     "ImportResult",
+    "PartnershipUnhealthyError",
     "access_code_batch_create",
     "conflict_declare",
+    "ensure_partnership_healthy",
     "format_postcode",
     "geography_import",
     "interest_declare",
     "interest_end",
     "membership_attest",
+    "membership_confirm_in_person",
     "membership_leave",
     "membership_reject",
     "membership_renew",
@@ -56,6 +65,8 @@ __all__ = [
     "normalise_postcode",
     "parse_boundary",
     "parse_units",
+    "partnership_exception_record",
+    "partnership_exception_withdraw",
     "postcodes_import",
     "role_appoint",
     "role_end",

@@ -21,6 +21,7 @@ from ..forms import (
     RejectForm,
 )
 from ._common import _detail, _form_error
+from .trustees import health_context
 
 
 def neighbourhood_list(request: HttpRequest) -> HttpResponse:
@@ -55,7 +56,7 @@ def neighbourhood_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "units": nb.units.all(),
             "member_count": selectors.member_count(nb),
             "trustees": selectors.trustee_names(nb),
-            "health": selectors.partnership_health(nb),
+            **health_context(request, nb),
             "membership": membership,
             "roles": sorted(roles),
             "needs_mfa": bool(roles) and not has_mfa(user),

@@ -17,9 +17,10 @@ from ..forms import (
     AppointForm,
     AttestForm,
     InterestForm,
+    PartnershipExceptionForm,
     RejectForm,
 )
-from ..models import AccessCodeBatch, Interest, Membership, RoleAssignment
+from ..models import AccessCodeBatch, Interest, Membership, PartnershipException, RoleAssignment
 from ._common import _form_error, _trustee_page
 
 
@@ -53,6 +54,21 @@ def member_attest(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, f"{membership.user.public_name} is now a verified member.")
+    return redirect("communities:members", slug=nb.slug)
+
+
+@require_POST
+def member_confirm(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    nb = _trustee_page(request, slug, "confirm members")
+    membership = get_object_or_404(Membership, pk=pk, neighbourhood=nb)
+    try:
+        services.membership_confirm_in_person(actor=request.user, membership=membership)
+    except ForbiddenError:
+        raise
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{membership.user.public_name} is confirmed in person.")
     return redirect("communities:members", slug=nb.slug)
 
 
@@ -140,6 +156,8 @@ def roles(request: HttpRequest, slug: str) -> HttpResponse:
         raise ForbiddenError(f"{nb.name} is not verified yet.")
     allow_chair = perms.can_appoint_chair(request.user, nb)
     form = AppointForm(request.POST or None, allow_chair=allow_chair)
+    if not perms.can_use_powers(request.user, nb, perms.TRUSTEE_ROLES):
+        del form.fields["attest"]  # only a trustee who met them confirms someone in person
     if request.method == "POST" and form.is_valid():
         try:
             services.role_appoint(
@@ -148,6 +166,8 @@ def roles(request: HttpRequest, slug: str) -> HttpResponse:
                 user=form.cleaned_data["user"],
                 role=form.cleaned_data["role"],
                 organisation=form.cleaned_data["organisation"],
+                non_resident_reason=form.cleaned_data["non_resident_reason"],
+                attest=form.cleaned_data.get("attest", False),
             )
         except ForbiddenError:
             raise
@@ -163,9 +183,51 @@ def roles(request: HttpRequest, slug: str) -> HttpResponse:
             "nb": nb,
             "form": form,
             "holders": selectors.role_holders(nb),
-            "health": selectors.partnership_health(nb),
+            **health_context(request, nb),
         },
     )
+
+
+def health_context(request: HttpRequest, nb) -> dict:
+    """The partnership health panel, with the exception in force and, for platform admins
+    with two-factor, the form to record one."""
+    health = selectors.partnership_health(nb)
+    can_except = perms.can_record_partnership_exception(request.user, nb)
+    return {
+        "health": health,
+        "health_exception": selectors.partnership_exception_current(nb),
+        "exception_form": PartnershipExceptionForm() if can_except and not health.healthy else None,
+        "can_withdraw_exception": can_except,
+    }
+
+
+@require_POST
+def partnership_exception(request: HttpRequest, slug: str) -> HttpResponse:
+    """A platform admin records (or withdraws) an exception to the partnership health rule."""
+    nb = selectors.neighbourhood_get(user=request.user, slug=slug)
+    perms.ensure_admin_mfa(request.user)
+    if not perms.can_record_partnership_exception(request.user, nb):
+        raise ForbiddenError("Only a platform admin can record an exception to the rule.")
+    try:
+        if request.POST.get("withdraw"):
+            exception = get_object_or_404(
+                PartnershipException, pk=request.POST["withdraw"], neighbourhood=nb
+            )
+            services.partnership_exception_withdraw(actor=request.user, exception=exception)
+            messages.success(request, "The exception is withdrawn.")
+        else:
+            form = PartnershipExceptionForm(request.POST)
+            if not form.is_valid():
+                raise ApplicationError("Say why the exception is needed, and for how many days.")
+            services.partnership_exception_record(
+                actor=request.user, neighbourhood=nb, **form.cleaned_data
+            )
+            messages.success(request, "The exception is recorded.")
+    except ForbiddenError:
+        raise
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("communities:detail", slug=nb.slug)
 
 
 @require_POST

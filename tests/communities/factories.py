@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from communities.models import Membership, Neighbourhood, Role, RoleAssignment
+from communities.models import Membership, Neighbourhood, Role, RoleAssignment, VerificationMethod
 from tests.factories import MembershipFactory, NeighbourhoodFactory, UserFactory
 
 
@@ -32,7 +32,11 @@ def role_holder(neighbourhood, role, *, mfa=True, member=False, **user_kwargs):
     if role == Role.CHAIR:
         RoleAssignment.objects.create(user=user, neighbourhood=neighbourhood, role=Role.TRUSTEE)
     if member:
-        MembershipFactory(user=user, neighbourhood=neighbourhood)
+        MembershipFactory(
+            user=user,
+            neighbourhood=neighbourhood,
+            verification_method=VerificationMethod.ATTESTATION,
+        )
     return user
 
 

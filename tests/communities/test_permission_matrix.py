@@ -188,3 +188,128 @@ def test_pages_follow_the_matrix(client, world, page):
             assert status == 302 and "2fa" in response["Location"], f"{page} as {role}"
         else:
             assert status == (200 if role in allowed else 403), f"{page} as {role}: {status}"
+
+
+# --- Every role against every neighbourhood state (issue 9 point 13) ---------------------
+# Roles held in the neighbourhood under test, whatever its state. The volunteer keys paper
+# ballots for one of its rounds (a verified account with two-factor, not a member); the
+# conflicted trustee has declared a conflict on an item there.
+
+STATE_ROLES = [
+    "anonymous",
+    "unverified",
+    "resident",
+    "volunteer",
+    "trustee",
+    "chair",
+    "conflicted_trustee",
+    "finance_officer",
+    "funder_auditor",
+    "platform_admin",
+    "platform_admin_without_mfa",
+]
+S = Neighbourhood.Status
+STATES = [S.DRAFT, S.SUBMITTED, S.VERIFIED, S.ACTIVE, S.CLOSING, S.CLOSED, S.REJECTED]
+PUBLIC = {S.VERIFIED, S.ACTIVE, S.CLOSING, S.CLOSED}
+JOINABLE = {S.VERIFIED, S.ACTIVE}
+DECIDING = {S.VERIFIED, S.ACTIVE, S.CLOSING}
+HOLDERS = {"trustee", "chair", "conflicted_trustee"}
+ADMINS = {"platform_admin", "platform_admin_without_mfa"}
+VERIFIED_USERS = set(STATE_ROLES) - {"anonymous", "unverified"}
+MEMBERS = {"resident"} | HOLDERS
+
+
+def expected_for_state(state: str) -> dict[str, set[str]]:
+    """action -> the roles allowed in a neighbourhood in this state."""
+    return {
+        "view": set(STATE_ROLES) if state in PUBLIC else ADMINS,
+        "register": VERIFIED_USERS,
+        "edit": set(),  # only the registrant (nobody here), and only a draft
+        "submit": set(),
+        "verify": {"platform_admin"} if state == S.SUBMITTED else set(),
+        "reject": {"platform_admin"} if state == S.SUBMITTED else set(),
+        "join": (VERIFIED_USERS - MEMBERS) if state in JOINABLE else set(),
+        "be_resident": MEMBERS,
+        "manage_members": HOLDERS,
+        "attest_membership": HOLDERS,
+        "reject_membership": HOLDERS,
+        "manage_access_codes": HOLDERS if state in JOINABLE else set(),
+        "appoint_roles": {"chair", "platform_admin"} if state in JOINABLE else set(),
+        "appoint_chair": {"platform_admin"} if state in JOINABLE else set(),
+        "view_interests": HOLDERS | {"funder_auditor"},
+        "declare_interest": HOLDERS | {"finance_officer"},
+        "declare_conflict": HOLDERS | {"finance_officer"},
+        "trustee_powers": HOLDERS,
+        "record_partnership_exception": {"platform_admin"} if state in DECIDING else set(),
+    }
+
+
+STATE_ACTIONS = {
+    "view": p.can_view_neighbourhood,
+    "register": lambda u, nb: p.can_register_neighbourhood(u),
+    "edit": p.can_edit_neighbourhood,
+    "submit": p.can_submit_neighbourhood,
+    "verify": p.can_verify_neighbourhood,
+    "reject": p.can_reject_neighbourhood,
+    "join": p.can_join_neighbourhood,
+    "be_resident": p.is_resident,
+    "manage_members": p.can_manage_members,
+    "attest_membership": lambda u, nb: p.can_attest_membership(u, nb.pending_request),
+    "reject_membership": lambda u, nb: p.can_reject_membership(u, nb.pending_request),
+    "manage_access_codes": p.can_manage_access_codes,
+    "appoint_roles": p.can_appoint_roles,
+    "appoint_chair": p.can_appoint_chair,
+    "view_interests": p.can_view_interests,
+    "declare_interest": p.can_declare_interest,
+    "declare_conflict": p.can_declare_conflict,
+    "trustee_powers": p.is_trustee,
+    "record_partnership_exception": p.can_record_partnership_exception,
+}
+
+
+def people_of(nb) -> dict:
+    from django.contrib.auth.models import AnonymousUser
+
+    from communities.models import ConflictDeclaration
+    from tests.voting.factories import VoteRoundFactory
+    from voting.models import Volunteer
+
+    chair = role_holder(nb, Role.CHAIR, member=True)
+    conflicted = role_holder(nb, Role.TRUSTEE, member=True)
+    ConflictDeclaration.objects.create(
+        user=conflicted,
+        neighbourhood=nb,
+        object_type="proposals.proposal",
+        object_id="1",
+        reason="My sister runs it.",
+    )
+    volunteer = UserFactory(mfa=True)
+    Volunteer.objects.create(
+        round=VoteRoundFactory(neighbourhood=nb), user=volunteer, appointed_by=chair
+    )
+    return {
+        "anonymous": AnonymousUser(),
+        "unverified": MembershipFactory(neighbourhood=nb, user__verified=False).user,
+        "resident": MembershipFactory(neighbourhood=nb).user,
+        "volunteer": volunteer,
+        "trustee": role_holder(nb, Role.TRUSTEE, member=True),
+        "chair": chair,
+        "conflicted_trustee": conflicted,
+        "finance_officer": role_holder(nb, Role.FINANCE_OFFICER),
+        "funder_auditor": role_holder(nb, Role.FUNDER_AUDITOR),
+        "platform_admin": UserFactory(is_platform_admin=True, mfa=True),
+        "platform_admin_without_mfa": UserFactory(is_platform_admin=True),
+    }
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_every_role_against_every_neighbourhood_state(state):
+    nb = NeighbourhoodFactory(status=state)
+    users = people_of(nb)
+    nb.pending_request = pending(nb)
+    wrong = []
+    for action, allowed in expected_for_state(state).items():
+        got = {role for role in STATE_ROLES if STATE_ACTIONS[action](users[role], nb)}
+        if got != allowed:
+            wrong.append(f"{action}: allowed {sorted(got)}, expected {sorted(allowed)}")
+    assert not wrong, f"{state}:\n" + "\n".join(wrong)

@@ -10,10 +10,10 @@ from __future__ import annotations
 import pytest
 
 from communities import services
-from communities.models import Neighbourhood, Role, RoleAssignment
+from communities.models import Neighbourhood, Role, RoleAssignment, VerificationMethod
 from communities.permissions import MfaRequiredError
 from config.errors import ApplicationError, StateError
-from tests.factories import NeighbourhoodFactory, UserFactory
+from tests.factories import MembershipFactory, NeighbourhoodFactory, UserFactory
 
 from .factories import role_holder
 
@@ -68,8 +68,11 @@ def test_staff_and_trustee_roles_do_not_mix_in_one_neighbourhood(held, wanted):
             actor=admin, neighbourhood=nb, user=person, role=wanted, organisation="Org"
         )
     assert not RoleAssignment.objects.filter(user=person, role=wanted).exists()
-    # ...but may hold it in another neighbourhood
+    # ...but may hold it in another neighbourhood (as a confirmed member there, for trustees)
     other = NeighbourhoodFactory()
+    MembershipFactory(
+        user=person, neighbourhood=other, verification_method=VerificationMethod.ATTESTATION
+    )
     services.role_appoint(
         actor=admin, neighbourhood=other, user=person, role=wanted, organisation="Org"
     )

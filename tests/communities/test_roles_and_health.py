@@ -3,7 +3,13 @@
 import pytest
 
 from communities import services
-from communities.models import Connection, Neighbourhood, Role, RoleAssignment
+from communities.models import (
+    Connection,
+    Neighbourhood,
+    Role,
+    RoleAssignment,
+    VerificationMethod,
+)
 from communities.selectors import partnership_health
 from config.errors import ApplicationError, ForbiddenError, StateError
 from tests.factories import MembershipFactory, NeighbourhoodFactory, UserFactory
@@ -13,12 +19,26 @@ from .factories import role_holder
 pytestmark = pytest.mark.django_db
 
 
+def member(nb, **user_kwargs):
+    """A member confirmed in person: may be appointed trustee and counts as a resident."""
+    return MembershipFactory(
+        neighbourhood=nb,
+        user=UserFactory(**user_kwargs),
+        verification_method=VerificationMethod.ATTESTATION,
+    ).user
+
+
 def test_health_counts_trustees_and_residents():
     nb = NeighbourhoodFactory()
     for i in range(8):
         user = role_holder(nb, Role.CHAIR if i == 0 else Role.TRUSTEE)
         connection = Connection.LIVES if i < 4 else Connection.WORKS
-        MembershipFactory(user=user, neighbourhood=nb, connection=connection)
+        MembershipFactory(
+            user=user,
+            neighbourhood=nb,
+            connection=connection,
+            verification_method=VerificationMethod.ATTESTATION,
+        )
     health = partnership_health(nb)
     assert (health.members, health.residents, health.resident_share) == (8, 4, 50)
     assert health.enough_members and not health.enough_residents and not health.healthy
@@ -29,7 +49,7 @@ def test_health_counts_trustees_and_residents():
 def test_the_neighbourhood_becomes_active_once_the_partnership_is_healthy():
     admin = UserFactory(is_platform_admin=True, mfa=True)
     nb = NeighbourhoodFactory(status=Neighbourhood.Status.VERIFIED)
-    people = [MembershipFactory(neighbourhood=nb).user for _ in range(8)]
+    people = [member(nb) for _ in range(8)]
     for person in people[:-1]:
         services.role_appoint(actor=admin, neighbourhood=nb, user=person, role=Role.TRUSTEE)
     nb.refresh_from_db()
@@ -42,7 +62,7 @@ def test_the_neighbourhood_becomes_active_once_the_partnership_is_healthy():
 def test_the_chair_appoints_trustees_and_staff_but_not_chairs():
     nb = NeighbourhoodFactory()
     chair = role_holder(nb, Role.CHAIR)
-    person = UserFactory()
+    person = member(nb)
     services.role_appoint(actor=chair, neighbourhood=nb, user=person, role=Role.TRUSTEE)
     auditor = UserFactory()
     with pytest.raises(ApplicationError, match="organisation"):
@@ -70,8 +90,8 @@ def test_a_trustee_cannot_appoint():
 def test_a_new_chair_replaces_the_old_one_and_is_a_trustee():
     nb = NeighbourhoodFactory()
     admin = UserFactory(is_platform_admin=True, mfa=True)
-    old = role_holder(nb, Role.CHAIR)
-    new = UserFactory()
+    old = role_holder(nb, Role.CHAIR, member=True)
+    new = member(nb)
     services.role_appoint(actor=admin, neighbourhood=nb, user=new, role=Role.CHAIR)
     current = RoleAssignment.objects.current().filter(neighbourhood=nb)
     assert set(current.filter(role=Role.CHAIR).values_list("user", flat=True)) == {new.pk}
@@ -95,7 +115,7 @@ def test_standing_down():
 def test_appointing_in_the_browser(client):
     nb = NeighbourhoodFactory(slug="here")
     chair = role_holder(nb, Role.CHAIR)
-    person = UserFactory(email="new.trustee@example.org")
+    person = member(nb, email="new.trustee@example.org")
     client.force_login(chair)
     html = client.get("/neighbourhoods/here/roles/").content.decode()
     assert "Partnership health" in html and "Warning" in html

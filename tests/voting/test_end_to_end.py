@@ -16,7 +16,13 @@ from pabutools.election import Cost_Sat, parse_pabulib
 from pabutools.rules import greedy_utilitarian_welfare
 
 from proposals.models import Proposal
-from tests.factories import NeighbourhoodFactory, ProposalFactory, resident, trustee
+from tests.factories import (
+    NeighbourhoodFactory,
+    ProposalFactory,
+    healthy_partnership,
+    resident,
+    trustee,
+)
 from voting.models import Ballot, PaperBatch, Participation, VoteRound
 from voting.tasks import rounds_advance_task
 
@@ -35,9 +41,10 @@ def _post(client, url, data, status=302):
 
 @pytest.mark.parametrize("method", ["knapsack", "k_approval"])
 def test_round_from_setup_to_published_results(client, method, tmp_path, monkeypatch):
-    # given: a neighbourhood with two trustees, residents and shortlisted proposals
+    # given: a neighbourhood with a healthy partnership, residents and shortlisted proposals
     place = NeighbourhoodFactory()
     chair, second = trustee(place), trustee(place)
+    healthy_partnership(place)
     costs = {
         "Play area": 400_000,
         "Food bank van": 350_000,

@@ -5,16 +5,20 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from communities.models import Membership, Role, RoleAssignment
+from communities.models import ConflictDeclaration, Membership, Role, RoleAssignment
 from config.errors import ApplicationError
 from tests.factories import MembershipFactory, NeighbourhoodFactory, UserFactory, resident, trustee
 from tests.voting.factories import proposal_ids, round_with_pot
-from voting.models import Ballot
+from voting.models import AnnulmentRequest, Ballot, Volunteer, VoteRound
 from voting.permissions import (
+    can_annul_round,
     can_certify_round,
+    can_confirm_annulment,
+    can_count_round,
     can_enter_paper_ballots,
     can_export_round,
     can_manage_rounds,
+    can_publish_results,
     can_view_results,
     can_view_round,
     can_vote_in_round,
@@ -152,3 +156,99 @@ def test_draft_rounds_are_hidden_from_residents(client):
     assert not can_view_round(resident(place), draft)
     assert can_view_round(trustee(place), draft)
     assert client.get(reverse("voting:round_detail", args=[draft.pk])).status_code == 404
+
+
+# --- Every role against every round state (issue 9 point 13) -----------------------------
+# The volunteer keys paper ballots for the round under test (a verified account with
+# two-factor, not a member); the conflicted trustee declared a conflict on a proposal on its
+# ballot. In the certified state another trustee has asked to annul the round, so that
+# confirming the annulment is a live question.
+
+STATE_ROLES = [
+    "anonymous",
+    "unverified_user",
+    "other_resident",
+    "resident",
+    "too_young",
+    "pending_member",
+    "volunteer",
+    "trustee",
+    "chair",
+    "conflicted_trustee",
+    "finance_officer",
+    "funder_auditor",
+    "platform_admin",
+]
+RS = VoteRound.Status
+ROUND_STATES = list(RS.values)
+HOLDERS = {"trustee", "chair", "conflicted_trustee"}
+UNCONFLICTED = {"trustee", "chair"}
+VOTERS = {"resident"} | HOLDERS  # trustees are residents too; a conflict does not stop a vote
+EVERYONE = set(STATE_ROLES)
+_ROUND_ROLES = {"volunteer", "conflicted_trustee"}  # made per round, below
+
+
+def expected_in_state(state: str) -> dict[str, set[str]]:
+    """predicate -> the roles for which it answers True in a round in this state."""
+    results = (
+        EVERYONE
+        if state == RS.RESULTS_PUBLISHED
+        else HOLDERS
+        if state in (RS.COUNTED, RS.CERTIFIED)
+        else set()
+    )
+    return {
+        "view": HOLDERS if state == RS.DRAFT else EVERYONE,
+        "vote": VOTERS if state == RS.OPEN else set(),
+        "manage": HOLDERS,
+        "count": UNCONFLICTED if state in (RS.CLOSED, RS.COUNTED) else set(),
+        "certify": UNCONFLICTED if state == RS.COUNTED else set(),
+        "publish_results": UNCONFLICTED if state == RS.CERTIFIED else set(),
+        "annul": UNCONFLICTED if state not in (RS.RESULTS_PUBLISHED, RS.ANNULLED) else set(),
+        "confirm_annulment": UNCONFLICTED if state == RS.CERTIFIED else set(),
+        "enter_paper": HOLDERS | {"volunteer"},
+        "view_results": results,
+        "export": results,
+    }
+
+
+PREDICATES = {
+    "view": can_view_round,
+    "vote": can_vote_in_round,
+    "manage": lambda u, r: can_manage_rounds(u, r.neighbourhood),
+    "count": can_count_round,
+    "certify": can_certify_round,
+    "publish_results": can_publish_results,
+    "annul": can_annul_round,
+    "confirm_annulment": can_confirm_annulment,
+    "enter_paper": can_enter_paper_ballots,
+    "view_results": can_view_results,
+    "export": can_export_round,
+}
+
+
+@pytest.mark.parametrize("state", ROUND_STATES)
+def test_every_role_against_every_round_state(state):
+    place = NeighbourhoodFactory()
+    round, pot = round_with_pot(place, status=state, min_age_band="18_24", channel_paper=True)
+    users = {role: make(role, place) for role in STATE_ROLES if role not in _ROUND_ROLES}
+    users["volunteer"] = UserFactory(mfa=True)
+    Volunteer.objects.create(round=round, user=users["volunteer"], appointed_by=trustee(place))
+    users["conflicted_trustee"] = trustee(place)
+    ConflictDeclaration.objects.create(
+        user=users["conflicted_trustee"],
+        neighbourhood=place,
+        object_type="proposals.proposal",
+        object_id=str(proposal_ids(pot)[0]),
+        reason="I proposed it.",
+    )
+    if state == RS.CERTIFIED:
+        AnnulmentRequest.objects.create(
+            round=round, reason="Misprint.", requested_by=trustee(place)
+        )
+    wrong = []
+    for name, allowed in expected_in_state(state).items():
+        got = {role for role in STATE_ROLES if PREDICATES[name](users[role], round)}
+        if got != allowed:
+            wrong.append(f"{name}: allowed {sorted(got)}, expected {sorted(allowed)}")
+    assert not wrong, f"{state}:\n" + "\n".join(wrong)

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from audit.services import audit_record
 from communities.permissions import TRUSTEE_ROLES, ensure_powers
+from communities.services import ensure_partnership_healthy
 from config.errors import ApplicationError, ForbiddenError, StateError
 from proposals.models import Proposal
 
@@ -22,7 +23,7 @@ from ..counting import Outcome, format_number
 from ..counting_adapter import RuleChoice, build_election, count, rule_for, to_pence
 from ..models import Ballot as BallotRow
 from ..models import Certification, Channel, PaperBatch, Participation, Pot, PotResult, VoteRound
-from ..permissions import certify_refusal
+from ..permissions import certify_refusal, conflict_refusal
 from ._common import S, check_transition, lock_round, proposal_service
 
 
@@ -101,12 +102,21 @@ def _ensure_paper_reconciled(round: VoteRound) -> None:
             )
 
 
+def _ensure_unconflicted(actor, round: VoteRound, action: str) -> None:
+    """Whoever proposed or is linked to a proposal on the ballot takes no part in counting,
+    certifying or publishing it (DESIGN: conflicts of interest)."""
+    refusal = conflict_refusal(actor, round, action)
+    if refusal:
+        raise ForbiddenError(refusal)
+
+
 @transaction.atomic
 def round_count(*, actor, round: VoteRound) -> VoteRound:
     """closed -> counted (or a recount while still only counted): count every pot with the
     engine. Refused while a paper batch is keyed but not agreed."""
     round = lock_round(round)
     ensure_powers(actor, round.neighbourhood, TRUSTEE_ROLES, action="count a vote")
+    _ensure_unconflicted(actor, round, "count this vote")
     if round.status == S.COUNTED:
         # A recount before certification replaces the count; earlier signatures lapse.
         round.certifications.all().delete()
@@ -146,15 +156,27 @@ def round_count(*, actor, round: VoteRound) -> VoteRound:
 @transaction.atomic
 def round_certify(*, actor, round: VoteRound) -> VoteRound:
     """A trustee signs the count. The second signature, by a different trustee with no conflict
-    on any proposal on the ballot, certifies the round and freezes its results."""
+    on any proposal on the ballot, certifies the round and freezes its results.
+
+    Every signature also needs a healthy partnership (enough trustees, a resident majority)
+    at that moment, or a platform admin's exception in force (RULINGS): a partnership that
+    fell below the rule mid-round cannot certify until it recovers.
+    """
     round = lock_round(round)
     ensure_powers(actor, round.neighbourhood, TRUSTEE_ROLES, action="certify a vote")
     refusal = certify_refusal(actor, round)
     if refusal:
         error = StateError if round.status != S.COUNTED else ForbiddenError
         raise error(refusal)
+    exception = ensure_partnership_healthy(round.neighbourhood, action="certify a vote")
     Certification.objects.create(round=round, trustee=actor)
-    audit_record(action="voting.round_signed", actor=actor, obj=round, actor_role="trustee")
+    audit_record(
+        action="voting.round_signed",
+        actor=actor,
+        obj=round,
+        actor_role="trustee",
+        changes={"partnership_exception_id": exception.pk} if exception else None,
+    )
     if round.certifications.values("trustee").distinct().count() >= 2:
         now = timezone.now()
         round.status = S.CERTIFIED
@@ -170,6 +192,7 @@ def round_publish_results(*, actor, round: VoteRound) -> VoteRound:
     """certified -> results published: winners become "selected", the rest "not selected"."""
     round = lock_round(round)
     ensure_powers(actor, round.neighbourhood, TRUSTEE_ROLES, action="publish results")
+    _ensure_unconflicted(actor, round, "publish these results")
     check_transition(round, S.RESULTS_PUBLISHED)
     select = proposal_service("proposal_select")
     not_select = proposal_service("proposal_not_select")

@@ -21,6 +21,7 @@ from proposals.models import Proposal
 from ..models import (
     APPROVAL_METHODS,
     APPROVAL_ONLY_RULES,
+    AnnulmentRequest,
     Ballot,
     BallotMethod,
     CountingRule,
@@ -29,7 +30,7 @@ from ..models import (
     Volunteer,
     VoteRound,
 )
-from ..permissions import round_conflict_refusal
+from ..permissions import annul_confirm_refusal, conflict_refusal
 from ._common import S, check_transition, clean, lock_round, proposal_service
 from .digest import round_digest_ballots
 
@@ -340,7 +341,21 @@ def _ensure_round_timing(actor, round: VoteRound, action: str) -> None:
     who proposed (or is linked to) a proposal on it must not choose when voting starts or stops,
     just as they may not certify the count."""
     _ensure_trustee(actor, round.neighbourhood, action)
-    refusal = round_conflict_refusal(actor, round)
+    refusal = conflict_refusal(actor, round, "open or close this vote")
+    if refusal:
+        raise ForbiddenError(refusal)
+
+
+def _open_annulment_request(round: VoteRound) -> AnnulmentRequest | None:
+    return (
+        round.annulment_requests.select_for_update()
+        .filter(confirmed_at__isnull=True, withdrawn_at__isnull=True)
+        .first()
+    )
+
+
+def _ensure_unconflicted(actor, round: VoteRound) -> None:
+    refusal = conflict_refusal(actor, round, "annul this vote")
     if refusal:
         raise ForbiddenError(refusal)
 
@@ -413,16 +428,7 @@ def round_close_now(*, actor, round: VoteRound, now: datetime.datetime | None = 
     return round
 
 
-@transaction.atomic
-def round_annul(*, actor, round: VoteRound, reason: str) -> VoteRound:
-    """Any state before results are published -> annulled, with a reason; its proposals go
-    back to the shortlist so a new round can include them."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ApplicationError("Give the reason the vote is annulled.")
-    round = lock_round(round)
-    _ensure_trustee(actor, round.neighbourhood, "annul a vote")
-    check_transition(round, S.ANNULLED)
+def _annul(round: VoteRound, actor, reason: str, changes: dict) -> VoteRound:
     back = proposal_service("proposal_return_to_shortlist")
     for proposal in Proposal.objects.filter(
         pot_items__pot__round=round, status=Proposal.Status.ON_BALLOT
@@ -437,7 +443,88 @@ def round_annul(*, actor, round: VoteRound, reason: str) -> VoteRound:
         actor=actor,
         obj=round,
         actor_role="trustee",
-        changes={"reason": reason},
+        changes={"reason": reason, **changes},
+    )
+    return round
+
+
+@transaction.atomic
+def round_annul(*, actor, round: VoteRound, reason: str) -> VoteRound:
+    """Any state before results are published -> annulled, with a reason; its proposals go
+    back to the shortlist so a new round can include them. Never by a conflicted trustee.
+
+    A certified round was signed by two trustees, so undoing it takes two as well: for a
+    certified round this only records the request (the round stays certified) and a second,
+    different, unconflicted trustee confirms it with `round_annul_confirm`.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError("Give the reason the vote is annulled.")
+    round = lock_round(round)
+    _ensure_trustee(actor, round.neighbourhood, "annul a vote")
+    _ensure_unconflicted(actor, round)
+    check_transition(round, S.ANNULLED)
+    if round.status != S.CERTIFIED:
+        return _annul(round, actor, reason, {})
+    pending = _open_annulment_request(round)
+    if pending is not None:
+        if pending.requested_by_id == actor.pk:
+            raise StateError("You have already asked to annul this vote: another trustee confirms.")
+        raise StateError(
+            "Another trustee has already asked to annul this vote: confirm or withdraw that "
+            "request."
+        )
+    request = AnnulmentRequest(round=round, reason=reason, requested_by=actor)
+    clean(request, exclude=["round", "requested_by"])
+    request.save()
+    audit_record(
+        action="voting.round_annulment_requested",
+        actor=actor,
+        obj=round,
+        actor_role="trustee",
+        changes={"reason": reason, "request_id": request.pk},
+    )
+    return round
+
+
+@transaction.atomic
+def round_annul_confirm(*, actor, round: VoteRound) -> VoteRound:
+    """A second trustee (not the one who asked, with no conflict) confirms the request to
+    annul a certified round: the round is annulled with the request's reason."""
+    round = lock_round(round)
+    _ensure_trustee(actor, round.neighbourhood, "annul a vote")
+    _ensure_unconflicted(actor, round)
+    request = _open_annulment_request(round) if round.status == S.CERTIFIED else None
+    refusal = annul_confirm_refusal(actor, round, request)
+    if refusal:
+        raise StateError(refusal)
+    request.confirmed_by = actor
+    request.confirmed_at = timezone.now()
+    request.save(update_fields=["confirmed_by", "confirmed_at"])
+    return _annul(
+        round,
+        actor,
+        request.reason,
+        {"requested_by": request.requested_by_id, "confirmed_by": actor.pk},
+    )
+
+
+@transaction.atomic
+def round_annul_withdraw(*, actor, round: VoteRound) -> VoteRound:
+    """Any trustee withdraws an open request to annul a certified round (it stays certified)."""
+    round = lock_round(round)
+    _ensure_trustee(actor, round.neighbourhood, "annul a vote")
+    request = _open_annulment_request(round)
+    if request is None:
+        raise StateError("Nobody has asked to annul this vote.")
+    request.withdrawn_at = timezone.now()
+    request.save(update_fields=["withdrawn_at"])
+    audit_record(
+        action="voting.round_annulment_withdrawn",
+        actor=actor,
+        obj=round,
+        actor_role="trustee",
+        changes={"request_id": request.pk},
     )
     return round
 
