@@ -205,3 +205,12 @@ def test_two_workers_delivering_the_same_row_at_once_run_it_once():
         t.join()
     assert sorted(results) == [False] * 7 + [True]
     assert RUNS == [(3,)]
+
+
+def test_the_drain_command_runs_what_is_waiting(capsys):
+    from django.core.management import call_command
+
+    OutboxMessage.objects.create(task="tests.outbox.record", args=[5])
+    call_command("outbox_drain")
+    assert "1 pending, 1 done, 0 failed or skipped." in capsys.readouterr().out
+    assert RUNS == [(5,)]
