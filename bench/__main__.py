@@ -3,7 +3,7 @@
 import importlib
 import sys
 
-MODULES = ["bench.tally", "bench.postcodes"]
+MODULES = ["bench.tally", "bench.postcodes", "bench.redis_down"]
 
 
 def main() -> int:

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "accounts",
     "audit",
+    "outbox",
     "communities",
     "proposals",
     "voting",
@@ -100,8 +101,14 @@ AUTH_USER_MODEL = "accounts.User"
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
+    # Fails soft: with Redis down, rate limits and access-code attempts fall back to a
+    # per-process memory cache instead of answering 500 (config/cache.py); short timeouts.
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "config.cache.FailSoftRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -199,9 +206,29 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_ACKS_LATE = True
+# Nothing on a request path waits on the broker: work is queued in the outbox table and handed
+# over after commit without retries (outbox/services.py); these bound each attempt to ~0.5 s.
+CELERY_BROKER_CONNECTION_TIMEOUT = 0.5
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True  # workers wait for the broker, requests don't
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 0,  # a publish tries once; the outbox sweep resends
+    "interval_start": 0,
+    "socket_connect_timeout": 0.5,
+    "socket_timeout": 2,
+    "socket_keepalive": True,
+    "health_check_interval": 25,
+}
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 0.5
+CELERY_REDIS_SOCKET_TIMEOUT = 5
+CELERY_REDIS_BACKEND_HEALTH_CHECK_INTERVAL = 25
 CELERY_TIMEZONE = TIME_ZONE
 # Every periodic task is listed here, in one place.
 CELERY_BEAT_SCHEDULE = {
+    "outbox-sweep": {
+        "task": "outbox.tasks.outbox_sweep_task",
+        "schedule": 60.0,
+    },
     "vote-rounds-open-and-close": {
         "task": "voting.tasks.rounds_advance_task",
         "schedule": 60.0,

@@ -1,11 +1,13 @@
 """Site-wide pages: home, about, health check, notification preferences."""
 
 from django import forms
+from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 
 from communities.models import Neighbourhood
 
@@ -21,10 +23,57 @@ def about(request: HttpRequest) -> HttpResponse:
     return render(request, "about.html")
 
 
+def _database_state() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return "down"
+    return "up"
+
+
+def _broker_state() -> str:
+    """The broker: up, down, or inline (the embedded default runs tasks in the web process)."""
+    from config.celery import app
+
+    if app.conf.task_always_eager:
+        return "inline"
+    try:
+        with app.connection_for_write() as conn:
+            # One attempt, bounded by the broker's connect timeout (settings: 0.5 s).
+            conn.ensure_connection(max_retries=0, interval_start=0, interval_step=0)
+    except Exception:  # kombu raises OperationalError, or the transport's own socket errors
+        return "down"
+    return "up"
+
+
+def _outbox_pending() -> int | None:
+    """Queued work not yet done, when the outbox app is installed (config imports no app)."""
+    try:
+        model = apps.get_model("outbox", "OutboxMessage")
+        return model.objects.filter(done_at__isnull=True).count()
+    except (LookupError, DatabaseError):
+        return None
+
+
+@never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    """Database and broker, reported separately: 503 only when the database is down.
+
+    With the broker down the site still works (work waits in the outbox), so it answers 200
+    with the broker flagged "down" for monitoring.
+    """
+    database = _database_state()
+    body = {
+        "status": "ok" if database == "up" else "down",
+        "database": database,
+        "broker": _broker_state(),
+    }
+    if database == "up":
+        body["outbox_pending"] = _outbox_pending()
+    if body["broker"] == "down":
+        body["status"] = "degraded" if database == "up" else "down"
+    return JsonResponse(body, status=200 if database == "up" else 503)
 
 
 class PreferencesForm(forms.Form):

@@ -1,7 +1,6 @@
 """Celery tasks: image processing and emails. Thin: take ids, load, call a service or send.
 
-Enqueued only via transaction.on_commit; each is safe to run twice (emails aside, which
-are sent at most once per enqueue).
+Enqueued only via the outbox (outbox_enqueue), which runs each queued task once, after commit.
 """
 
 from __future__ import annotations

@@ -19,8 +19,8 @@ def rounds_advance_task() -> dict:
 
 
 @shared_task(time_limit=60, soft_time_limit=50)
-def ballot_receipt_email_task(user_id: int, pot_id: int, code: str, changed: bool) -> None:
-    """Email the voter their receipt code (the only copy besides the page they saw)."""
+def ballot_receipt_email_task(user_id: int, pot_id: int, changed: bool) -> None:
+    """Tell the voter their vote was recorded (never the receipt code: queued rows are kept)."""
     user = get_user_model().objects.filter(pk=user_id).first()
     pot = Pot.objects.select_related("round").filter(pk=pot_id).first()
     if user is None or pot is None:
@@ -31,8 +31,7 @@ def ballot_receipt_email_task(user_id: int, pot_id: int, code: str, changed: boo
         subject=f"[Common Purse] Your receipt for “{pot.round.title}”",
         message=(
             f"Thank you: you {what} in “{pot.name}” of the vote “{pot.round.title}”.\n\n"
-            f"Your receipt code is {code}\n\n"
-            "Keep it to check later that your ballot was counted"
+            "Keep the receipt code the page showed you to check later that your ballot was counted"
             + (
                 ", or to change your ballot before the vote closes"
                 if pot.round.allow_change

@@ -8,6 +8,7 @@ from django.utils import timezone
 from audit.services import audit_record
 from communities.permissions import TRUSTEE_ROLES, ensure_powers, has_conflict
 from config.errors import ApplicationError, ForbiddenError, StateError
+from outbox.services import outbox_enqueue
 
 from .. import permissions as perms
 from ..models import Comment, Proposal, Report, Support
@@ -94,7 +95,7 @@ def comment_create(
     if author.pk != proposal.proposer_id:
         from ..tasks import comment_email_task
 
-        transaction.on_commit(lambda: comment_email_task.delay(comment.pk), robust=True)
+        outbox_enqueue(comment_email_task, comment.pk)
     return comment
 
 
@@ -165,10 +166,7 @@ def _moderate(obj, *, actor, hide: bool, reason: str, action: str, extra: dict):
     from ..tasks import moderation_email_task
 
     kind = obj._meta.model_name
-    transaction.on_commit(
-        lambda: moderation_email_task.delay(kind, obj.pk, "hidden" if hide else "restored"),
-        robust=True,
-    )
+    outbox_enqueue(moderation_email_task, kind, obj.pk, "hidden" if hide else "restored")
     return obj
 
 

@@ -11,6 +11,7 @@ from django.db import transaction
 
 from audit.services import audit_record
 from config.errors import ApplicationError, ForbiddenError
+from outbox.services import outbox_enqueue
 
 from .. import permissions as perms
 from ..imaging import ImageRejected, inspect_image, read_upload, reencode
@@ -48,13 +49,13 @@ def _store_image(*, proposal: Proposal, actor, file, alt_text: str, milestone=No
     image.save()
     from ..tasks import proposal_image_process_task
 
-    def _write_and_process() -> None:
+    def _write() -> None:
         stored = default_storage.save(image.original.name, ContentFile(data))
         if stored != image.original.name:
             ProposalImage.objects.filter(pk=image.pk).update(original=stored)
-        proposal_image_process_task.delay(image.pk)
 
-    transaction.on_commit(_write_and_process)
+    transaction.on_commit(_write)  # runs before the outbox hands the processing over
+    outbox_enqueue(proposal_image_process_task, image.pk)
     return image
 
 

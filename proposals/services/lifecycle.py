@@ -14,6 +14,7 @@ from django.utils import timezone
 from audit.services import audit_record
 from communities.permissions import TRUSTEE_ROLES, ensure_powers, has_conflict
 from config.errors import ApplicationError, ForbiddenError, StateError
+from outbox.services import outbox_enqueue
 
 from .. import permissions as perms
 from ..limits import cost_ceiling_pence
@@ -95,7 +96,7 @@ def _transition(
     )
     from ..tasks import proposal_status_email_task
 
-    transaction.on_commit(lambda: proposal_status_email_task.delay(change.pk), robust=True)
+    outbox_enqueue(proposal_status_email_task, change.pk)
     return proposal
 
 
@@ -115,7 +116,7 @@ def proposal_submit(*, proposal: Proposal, actor) -> Proposal:
     _transition(proposal, S.SUBMITTED, actor=actor, changes={"total_pence": total})
     from ..tasks import proposal_submitted_email_task
 
-    transaction.on_commit(lambda: proposal_submitted_email_task.delay(proposal.pk), robust=True)
+    outbox_enqueue(proposal_submitted_email_task, proposal.pk)
     return proposal
 
 

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from audit.services import audit_record
 from communities.permissions import active_membership
 from config.errors import ApplicationError, ForbiddenError, StateError
+from outbox.services import outbox_enqueue
 
 from ..models import Ballot as BallotRow
 from ..models import BallotMethod, Channel, Participation, Pot, PotItem, VoteRound
@@ -224,11 +225,9 @@ def ballot_cast(*, actor, pot: Pot, choices, receipt_code: str = "") -> CastResu
     from ..tasks import ballot_receipt_email_task
 
     user_id, pot_id = actor.pk, pot.pk
-    # robust: the vote is already committed; a mail error or a broker outage is logged by
-    # Django and must never turn the receipt page into an error (the voter would lose the code).
-    transaction.on_commit(
-        lambda: ballot_receipt_email_task.delay(user_id, pot_id, code, changed), robust=True
-    )
+    # Queued in the outbox (ids only, never the code): a mail error or a broker outage never
+    # turns the receipt page into an error (the voter would lose the code).
+    outbox_enqueue(ballot_receipt_email_task, user_id, pot_id, changed)
     return CastResult(receipt_code=code, changed=changed, round=round, pot=pot)
 
 

@@ -1,0 +1,1 @@
+"""Transactional outbox: work queued in the caller's transaction, delivered exactly once."""
