@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.permissions import has_mfa
 from accounts.request_scope import request_scope
-from communities.models import Role, RoleAssignment
+from communities.models import Role, RoleAssignment, VerificationMethod
 from tests.factories import PASSWORD, MembershipFactory, NeighbourhoodFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +33,10 @@ def _chair_and_appointee():
     RoleAssignment.objects.create(user=chair, neighbourhood=nb, role=Role.CHAIR)
     RoleAssignment.objects.create(user=chair, neighbourhood=nb, role=Role.TRUSTEE)
     MembershipFactory(user=chair, neighbourhood=nb)
-    appointee = MembershipFactory(neighbourhood=nb).user
+    # confirmed in person, so they may sit as a resident trustee
+    appointee = MembershipFactory(
+        neighbourhood=nb, verification_method=VerificationMethod.ATTESTATION
+    ).user
     return nb, chair, appointee
 
 
