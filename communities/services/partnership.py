@@ -107,7 +107,7 @@ def partnership_exception_withdraw(
 ) -> PartnershipException:
     """A platform admin ends an exception early (the partnership recovered, or it was wrong)."""
     exception = (
-        PartnershipException.objects.select_for_update()
+        PartnershipException.objects.select_for_update(of=("self",))
         .select_related("neighbourhood")
         .get(pk=exception.pk)
     )
