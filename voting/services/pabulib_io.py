@@ -94,6 +94,12 @@ def round_export_pabulib(*, round: VoteRound, pot: Pot | None = None) -> str:
     }
     if round.ballot_method in (BallotMethod.K_APPROVAL, BallotMethod.RANKING):
         meta["max_length"] = round.max_choices
+    if round.ballot_method == BallotMethod.RANKING:
+        meta["comment"] = (
+            "Ranked ballots score max_length, max_length-1, ..., 1 points by position (a ballot "
+            "ranking one project gives it max_length points); recount with "
+            "manage.py tally_pb FILE.pb --rule city"
+        )
     if round.ballot_method == BallotMethod.KNAPSACK:
         meta["max_sum_cost"] = format_number(pounds(pot.amount_pence))
     if round.ballot_method == BallotMethod.CUMULATIVE:
