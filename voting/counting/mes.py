@@ -539,9 +539,7 @@ class _ExactBudgets:
             local = [self.values[c] for c in self.cls[data.sup[j]].tolist()]
             return _rho_exact_list(data.costs[j], data.w_int[j], data.util[j], local)
         classes, weights = self.held(j)
-        return _rho_exact_uniform(
-            data.costs[j], data.uniform[j], self.values, classes, weights
-        )
+        return _rho_exact_uniform(data.costs[j], data.uniform[j], self.values, classes, weights)
 
     def pay(self, j: int, rho: Q) -> None:
         """j's supporters pay min(budget, rho * utility): each (class, utility) becomes a class."""
