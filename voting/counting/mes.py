@@ -653,6 +653,15 @@ def method_of_equal_shares(
     of the sequential loop; at most ``ADD1_BATCH - 1`` counts past the answer are computed and
     thrown away.
     """
+    key = f"mes-result:{sat}:{add1}:{exact}"
+    cached = election._cache.get(key)
+    if cached is None:
+        # mes-add1 and mes-add1-greedy (and the comparison rule) share one count.
+        cached = election._cache[key] = _method_of_equal_shares(election, sat, add1, exact)
+    return MesResult(list(cached.winners), cached.iterations, cached.per_voter_budget)
+
+
+def _method_of_equal_shares(election: Election, sat: str, add1: bool, exact: bool) -> MesResult:
     data = mes_input(election, sat)
     if data.num_voters == 0:
         return MesResult([], 0, Fraction(0))
