@@ -3,7 +3,8 @@ time.
 
 Run from the repo root: ``python -m bench.tally [--pabutools-cap 20] [--no-pabutools] [--files ...]
 [--rules ...] [--exact]``. ``--exact`` times the app's own count (exact rationals, what
-``round_count`` runs) instead of the float fast path; the speed targets are the fast path's. Each file is counted in a fresh subprocess (so the peak memory, ru_maxrss, is that
+``round_count`` runs) instead of the float fast path; the speed targets are the fast path's.
+Each file is counted in a fresh subprocess (so the peak memory, ru_maxrss, is that
 file's);
 pabutools runs in its own subprocess per (file, rule) with a time cap and a 4 GiB address-space
 limit.
