@@ -420,3 +420,28 @@ def test_imported_project_ids_cannot_inject_html_or_spoof(client):
     page = response.content.decode()
     assert "<img src=x" not in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+@pytest.mark.parametrize("where", ["title", "pot"])
+def test_vote_titles_and_pot_names_refuse_direction_characters(where):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.factories import trustee
+    from voting.models import VoteRound
+    from voting.services import PotSpec, round_create
+
+    n = NeighbourhoodFactory()
+    now = timezone.now()
+    spoof = "Spring vote\u202eetov"
+    with pytest.raises(ApplicationError, match="invisible or text-direction characters"):
+        round_create(
+            actor=trustee(n),
+            neighbourhood=n,
+            title=spoof if where == "title" else "Spring vote",
+            opens_at=now + timedelta(days=1),
+            closes_at=now + timedelta(days=8),
+            pots=[PotSpec(name=spoof if where == "pot" else "Main pot", amount_pence=100_000)],
+        )
+    assert not VoteRound.objects.exists()
