@@ -14,7 +14,7 @@ from communities.permissions import TRUSTEE_ROLES
 from .markup import markdown_problem
 from .models import Proposal, Theme
 from .selectors import SORTS
-from .text import has_control_characters
+from .text import has_control_characters, spoofing_problem
 
 
 def _one_line(value: str, label: str) -> str:
@@ -22,6 +22,9 @@ def _one_line(value: str, label: str) -> str:
         raise forms.ValidationError(
             f"Write the {label} on one line, without tabs or control characters."
         )
+    problem = spoofing_problem(value, label)
+    if problem:
+        raise forms.ValidationError(problem)
     return value
 
 
@@ -110,6 +113,9 @@ class ProposalForm(forms.Form):
 
     def clean_summary(self):
         return _one_line(self.cleaned_data["summary"], "summary")
+
+    def clean_organisation(self):
+        return _one_line(self.cleaned_data["organisation"], "organisation's name")
 
     def clean_description(self):
         description = self.cleaned_data["description"]

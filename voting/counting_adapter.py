@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from .counting import Election, Outcome, Project, format_number, tally
+from .counting.rules import RULE_DESCRIPTIONS
 from .models import BallotMethod, CountingRule, VoteRound
 
 VOTE_TYPES = {
@@ -66,6 +67,9 @@ def rule_for(round: VoteRound) -> RuleChoice:
         ):
             return RuleChoice("greedy", {})
         options = {"rule_meta": "greedy", "skip": round.greedy_skip, "score": "auto"}
+        if method == BallotMethod.RANKING:
+            # Positional points k, k-1, ..., 1 against the round's k, not the ballot's length.
+            options["ranks"] = round.max_choices
         if round.score_threshold:
             options["threshold"] = round.score_threshold
         return RuleChoice("city", options)
@@ -76,6 +80,29 @@ def rule_for(round: VoteRound) -> RuleChoice:
     if round.counting_rule == CountingRule.PHRAGMEN:
         return RuleChoice("phragmen", {})
     raise ValueError(f"unknown counting rule {round.counting_rule}")
+
+
+def recount_note(round: VoteRound) -> str:
+    """Which rule and which public tool reproduce the count from the published .pb file."""
+    choice = rule_for(round)
+    if choice.rule == "city":
+        scored = {
+            BallotMethod.RANKING: (
+                "ranks score k, k-1, ..., 1 points against the vote's k (the file's max_length)"
+            ),
+            BallotMethod.CUMULATIVE: "a proposal's score is the sum of its points",
+        }.get(round.ballot_method, "a proposal's score is its number of votes")
+        return (
+            "Rule: greedy by score (" + scored + "; ties to the cheaper proposal, then the "
+            "smaller reference number). pabutools has no such rule; anyone can recount the "
+            "published ballots (.pb file) with our open counting engine: "
+            "python manage.py tally_pb FILE.pb --rule city"
+        )
+    return (
+        f"Rule: {RULE_DESCRIPTIONS[choice.rule]}. Anyone can recount the published ballots "
+        f"(.pb file) with pabutools 1.2.3 (that call, default tie-breaking), or with our open "
+        f"counting engine: python manage.py tally_pb FILE.pb --rule {choice.rule}"
+    )
 
 
 def build_election(
@@ -92,14 +119,20 @@ def build_election(
             converted.append([str(c) for c in choices])
         else:
             converted.append({str(c) for c in choices})
+    meta = dict(meta or {})
+    if round.ballot_method in (BallotMethod.K_APPROVAL, BallotMethod.RANKING) and round.max_choices:
+        # The round's k travels with the election: ranks score k, k-1, ..., 1 against it.
+        meta.setdefault("max_length", str(round.max_choices))
     return Election.from_ballots(
         budget=pounds(budget_pence),
         projects=projects,
         vote_type=vote_type,
         ballots=converted,
-        meta=meta or {},
+        meta=meta,
     )
 
 
 def count(election: Election, choice: RuleChoice) -> Outcome:
-    return tally(election, choice.rule, **choice.options)
+    """Count as the app does: in exact rationals only (``exact=True``), so no float ever decides
+    a winner; the engine's float fast path is for recounting large files and is tested equal."""
+    return tally(election, choice.rule, exact=True, **choice.options)

@@ -116,12 +116,14 @@ def _pounds(pence: int) -> str:
 
 def ranking_points_text(round: VoteRound) -> str:
     """How a ranking ballot turns into points, as the engine counts them
-    (`Election.positional_scores`): each ballot by its own length, not by the round's maximum."""
+    (`Election.positional_scores`): positions score against the round's k, not the ballot's
+    length, so a shorter ballot counts as much per position as a full one."""
+    k = round.max_choices or 1
     return (
-        f"Each voter ranks up to {round.max_choices} proposals. On each ballot, the proposal "
-        "ranked first gets as many points as that ballot ranks proposals, second gets one "
-        "fewer, and so on down to 1 point for the last one ranked: a ballot ranking 3 proposals "
-        "gives 3, 2 and 1 points, a ballot ranking just 1 gives it 1 point."
+        f"Each voter ranks up to {k} proposals. The proposal ranked first gets {k} "
+        f"point{'s' if k != 1 else ''}, second gets one fewer, and so on down to 1 point for "
+        f"number {k}, whatever the length of the ballot: a ballot ranking just 1 proposal gives "
+        f"it {k} point{'s' if k != 1 else ''}, as on a full ballot."
     )
 
 

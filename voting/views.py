@@ -19,6 +19,7 @@ from communities.models import Membership, Neighbourhood
 from config.errors import ApplicationError, ForbiddenError, NotFoundError
 
 from . import selectors, services
+from .counting_adapter import recount_note
 from .forms import (
     AnnulForm,
     BallotForm,
@@ -370,6 +371,7 @@ def results(request, pk):
             "round": round,
             "pots": selectors.round_results(round=round),
             "explanation": selectors.rule_explanation(round),
+            "recount_note": recount_note(round),
             "can_export": can_export_round(request.user, round),
         },
     )

@@ -15,7 +15,7 @@ from .. import permissions as perms
 from ..limits import cost_ceiling_pence
 from ..markup import MAX_MARKDOWN_CHARS, markdown_problem, render_markdown
 from ..models import CostLine, Proposal
-from ..text import has_control_characters
+from ..text import has_control_characters, spoofing_problem
 from ._common import clean, lock
 
 MAX_COST_LINES = 20
@@ -56,6 +56,12 @@ def _linked_trustees(neighbourhood: Neighbourhood, users: Iterable) -> list:
 
 
 SINGLE_LINE_FIELDS = {"title": "title", "summary": "summary"}
+# Names and titles shown to others: no invisible or text-direction characters (spoofing).
+SPOOF_CHECKED_FIELDS = {
+    "title": "title",
+    "summary": "summary",
+    "organisation": "organisation's name",
+}
 
 
 def _apply(proposal: Proposal, fields: dict) -> dict:
@@ -63,6 +69,10 @@ def _apply(proposal: Proposal, fields: dict) -> dict:
     for name, label in SINGLE_LINE_FIELDS.items():
         if name in fields and has_control_characters((fields[name] or "").strip()):
             message = f"Write the {label} on one line, without tabs or control characters."
+            raise ApplicationError(message, extra={"fields": {name: [message]}})
+    for name, label in SPOOF_CHECKED_FIELDS.items():
+        message = spoofing_problem(fields.get(name) or "", label) if name in fields else None
+        if message:
             raise ApplicationError(message, extra={"fields": {name: [message]}})
     for name, value in fields.items():
         value = value.strip() if isinstance(value, str) else value

@@ -250,3 +250,198 @@ def test_many_open_brackets_are_refused_by_the_service():
             )
     finally:
         signal.alarm(0)
+
+
+# Issue 9, point 11: deep nesting crashed Python-Markdown with RecursionError (a 500 for any
+# resident); imported project ids went unescaped into description_html; titles accepted
+# text-direction overrides and zero-width characters.
+DEEP_NESTING = {
+    "ordered list markers": "1. " * 500,
+    "bullets and tabs": "*\t" * 600,
+    "plus bullets": "+ " * 700,
+    "quotes and bullets": "> - " * 400,
+    "indented lists": "\n".join("    " * i + "- x" for i in range(60)),
+}
+
+
+@pytest.mark.parametrize("name", list(DEEP_NESTING))
+def test_deep_nesting_is_refused_at_input_with_a_plain_message(client, name):
+    n = NeighbourhoodFactory()
+    client.force_login(resident(n))
+
+    response = client.post(
+        reverse("proposals:create", args=[n.slug]), _form(description=DEEP_NESTING[name])
+    )
+
+    assert response.status_code == 200
+    assert "nested at most 20 levels deep" in response.content.decode()
+    assert not Proposal.objects.exists()
+
+
+@pytest.mark.parametrize("name", list(DEEP_NESTING))
+def test_deep_nesting_is_refused_by_the_service(name):
+    n = NeighbourhoodFactory()
+    with pytest.raises(ApplicationError, match="nested at most 20 levels deep"):
+        proposal_create(
+            neighbourhood=n,
+            proposer=resident(n),
+            title="T",
+            summary="s",
+            description=DEEP_NESTING[name],
+            theme="housing",
+            cost_lines=[("x", 1000)],
+        )
+
+
+@pytest.mark.parametrize("name", list(DEEP_NESTING))
+def test_rendering_deep_nesting_never_raises(name):
+    # Stored text that reaches the renderer another way (old rows, imports) shows as plain text.
+    html = render_markdown(DEEP_NESTING[name])
+
+    assert html.startswith("<p>")
+
+
+def test_rendering_falls_back_to_plain_text_on_recursion_error(monkeypatch):
+    import markdown
+
+    def explode(*args, **kwargs):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(markdown, "markdown", explode)
+
+    assert render_markdown("- <b>list</b>") == "<p>- &lt;b&gt;list&lt;/b&gt;</p>"
+
+
+def test_ordinary_nesting_still_renders():
+    text = "1. one\n    - two\n        - three\n\n> quote\n> > reply"
+
+    html = render_markdown(text)
+
+    assert html.count("<ul>") == 2
+    assert "<blockquote>" in html
+
+
+SPOOFING = {
+    "right-to-left override": "Park benches\u202egnp.exe",
+    "left-to-right embedding": "Park \u202abenches",
+    "first strong isolate": "Park \u2068benches\u2069",
+    "zero width space": "Park\u200bbenches",
+    "zero width joiner": "Park\u200dbenches",
+    "right-to-left mark": "Park\u200fbenches",
+    "word joiner": "Park\u2060benches",
+    "byte order mark": "\ufeffPark benches",
+}
+
+
+@pytest.mark.parametrize("name", list(SPOOFING))
+@pytest.mark.parametrize("field", ["title", "summary", "organisation"])
+def test_invisible_and_direction_characters_are_refused_in_the_form(client, name, field):
+    n = NeighbourhoodFactory()
+    client.force_login(resident(n))
+
+    response = client.post(
+        reverse("proposals:create", args=[n.slug]), _form(**{field: SPOOFING[name]})
+    )
+
+    assert response.status_code == 200
+    assert "invisible or text-direction characters" in response.content.decode()
+    assert not Proposal.objects.exists()
+
+
+@pytest.mark.parametrize("name", list(SPOOFING))
+def test_invisible_and_direction_characters_are_refused_by_the_service(name):
+    n = NeighbourhoodFactory()
+    with pytest.raises(ApplicationError, match="invisible or text-direction characters"):
+        proposal_create(
+            neighbourhood=n,
+            proposer=resident(n),
+            title=SPOOFING[name],
+            summary="s",
+            description="d",
+            theme="housing",
+            cost_lines=[("x", 1000)],
+        )
+    assert not Proposal.objects.exists()
+
+
+def test_ordinary_accents_and_scripts_are_accepted():
+    n = NeighbourhoodFactory()
+    p = proposal_create(
+        neighbourhood=n,
+        proposer=resident(n),
+        title="Café in Łódź — ملعب — 公园",
+        summary="Benches 🪑 for everyone",
+        description="d",
+        theme="housing",
+        cost_lines=[("x", 1000)],
+    )
+    assert p.title == "Café in Łódź — ملعب — 公园"
+
+
+HOSTILE_PB = """META
+key;value
+description;Hostile\u202eevil
+budget;1000
+vote_type;approval
+rule;greedy
+unit;Unit\u200bname
+PROJECTS
+project_id;cost;name
+<img src=x onerror=alert(1)>;100;Benches\u202egnp.exe
+<script>alert(2)</script>;200;
+VOTES
+voter_id;vote
+1;<img src=x onerror=alert(1)>
+"""
+
+
+def test_imported_project_ids_cannot_inject_html_or_spoof(client):
+    from voting.services import round_import_pabulib
+
+    n = NeighbourhoodFactory()
+    result = round_import_pabulib(neighbourhood=n, source=HOSTILE_PB)
+
+    proposals = list(Proposal.objects.filter(neighbourhood=n).order_by("pk"))
+    assert len(proposals) == 2
+    for proposal in proposals:
+        assert "<img" not in proposal.description_html
+        assert "<script" not in proposal.description_html
+        assert "onerror" not in proposal.description_html.replace("onerror=alert", "")
+        assert "&lt;" in proposal.description_html
+        for text in (proposal.title, proposal.summary, proposal.description):
+            assert "\u202e" not in text and "\u200b" not in text
+    assert "\u202e" not in result.round.title
+    assert "\u200b" not in result.round.pots.get().name
+    # and the page shows the id as text
+    proposal = proposals[0]
+    client.force_login(resident(n))
+    response = client.get(reverse("proposals:detail", args=[n.slug, proposal.pk]))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "<img src=x" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+@pytest.mark.parametrize("where", ["title", "pot"])
+def test_vote_titles_and_pot_names_refuse_direction_characters(where):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.factories import trustee
+    from voting.models import VoteRound
+    from voting.services import PotSpec, round_create
+
+    n = NeighbourhoodFactory()
+    now = timezone.now()
+    spoof = "Spring vote\u202eetov"
+    with pytest.raises(ApplicationError, match="invisible or text-direction characters"):
+        round_create(
+            actor=trustee(n),
+            neighbourhood=n,
+            title=spoof if where == "title" else "Spring vote",
+            opens_at=now + timedelta(days=1),
+            closes_at=now + timedelta(days=8),
+            pots=[PotSpec(name=spoof if where == "pot" else "Main pot", amount_pence=100_000)],
+        )
+    assert not VoteRound.objects.exists()

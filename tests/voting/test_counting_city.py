@@ -1,18 +1,14 @@
 """``--rule city`` reproduces what each city funded (the files' selected column), and its
 tie-break."""
 
-import os
 from functools import cache
-from pathlib import Path
 
 import pytest
 
 from voting.counting import Election, Project, parse_pabulib, tally
 
-DATA_DIR = Path(
-    os.environ.get("COMMONPURSE_PABULIB_DIR")
-    or Path(__file__).resolve().parents[2].parent / "shared" / "pabulib"
-)
+from .shared_pabulib import DATA_DIR, require_data
+
 CITY_RULES = ("greedy", "greedy-no-skip", "greedy-threshold", "equalshares/add1")
 
 
@@ -46,8 +42,7 @@ def _selected(election):
 
 
 def _require_data():
-    if not DATA_DIR.is_dir():
-        pytest.skip(f"../shared/pabulib not found: {DATA_DIR} (set COMMONPURSE_PABULIB_DIR)")
+    require_data()  # skips locally, fails when CI is set
 
 
 @pytest.mark.parametrize("name", _city_files() or ["(no data)"])

@@ -12,7 +12,7 @@ from pabutools.fractions import frac
 from voting.counting import Election, Project, parse_pabulib, tally
 from voting.counting.mes import mes_batch, mes_exact, mes_input
 
-from .test_counting_expected import DATA_DIR
+from .shared_pabulib import DATA_DIR, require_data
 
 SAT = {"cost": pe.Cost_Sat, "cardinality": pe.Cardinality_Sat, "points": pe.Additive_Cardinal_Sat}
 
@@ -101,7 +101,7 @@ def _check(election, rule):
     instance, profile = to_pabutools(election)
     expected = sorted(p.name for p in PABUTOOLS[rule](instance, profile))
     assert tally(election, rule).winners == expected
-    if rule.startswith("mes"):
+    if rule.startswith("mes") or rule == "phragmen":
         assert tally(election, rule, exact=True).winners == expected
 
 
@@ -170,9 +170,8 @@ def test_batched_mes_counts_equal_separate_exact_counts(vote_type):
 
 
 def test_batched_mes_counts_on_a_real_file_equal_separate_counts():
+    require_data()
     path = DATA_DIR / "Switzerland_Zurich_S5R.pb"
-    if not path.exists():
-        pytest.skip("shared Pabulib files not available")
     election = parse_pabulib(path)
     data = mes_input(election, "cost")
     b0 = Fraction(election.budget) / data.num_voters

@@ -1,5 +1,5 @@
-"""The ranking explanation matches the engine: each ballot scores by its own length (a ballot
-ranking n proposals gives n, n-1, ..., 1), on the results page and on the ballot page."""
+"""The ranking explanation matches the engine: ranks score k, k-1, ..., 1 against the round's k
+(a ballot ranking one proposal gives it k points), on the results page and on the ballot page."""
 
 from __future__ import annotations
 
@@ -15,12 +15,11 @@ from voting.selectors import ranking_points_text, rule_explanation
 pytestmark = pytest.mark.django_db
 
 
-def test_explanation_says_each_ballot_scores_by_its_own_length():
+def test_explanation_says_ranks_score_against_the_rounds_k():
     round, pot = round_with_pot(ballot_method=BallotMethod.RANKING, max_choices=3)
     text = " ".join(rule_explanation(round))
-    assert "first on a ballot of 3 gets 3 points" not in text
-    assert "a ballot ranking 3 proposals gives 3, 2 and 1 points" in text
-    assert "a ballot ranking just 1 gives it 1 point" in text
+    assert "The proposal ranked first gets 3 points" in text
+    assert "a ballot ranking just 1 proposal gives it 3 points" in text
 
 
 def test_engine_scores_as_the_explanation_says():
@@ -30,8 +29,8 @@ def test_engine_scores_as_the_explanation_says():
     election = build_election(
         round=round, budget_pence=pot.amount_pence, items=items, ballots=[[a], [b, c]]
     )
-    # a ballot ranking only 1 proposal gives it 1 point, not max_choices
-    assert election.positional_scores() == {str(a): 1, str(b): 2, str(c): 1}
+    # a ballot ranking only 1 proposal gives it the round's k = 3 points, not 1
+    assert election.positional_scores() == {str(a): 3, str(b): 3, str(c): 2}
 
 
 def test_ballot_page_explains_ranking_points(client):

@@ -58,3 +58,16 @@ def test_malformed_file_fails_with_the_line_and_reason(tmp_path):
 def test_missing_file_fails(tmp_path):
     with pytest.raises(CommandError, match="cannot read"):
         call_command("tally_pb", str(tmp_path / "nope.pb"), "--rule", "greedy")
+
+
+def test_exact_option_counts_as_the_app_does(tmp_path, capsys):
+    path = tmp_path / "vote.pb"
+    path.write_text(TEXT.replace("1;60;3", "1;59.95;3"), encoding="utf-8")
+
+    call_command("tally_pb", str(path), "--rule", "mes-add1-greedy", "--exact")
+    exact = json.loads(capsys.readouterr().out)
+    call_command("tally_pb", str(path), "--rule", "mes-add1-greedy")
+    fast = json.loads(capsys.readouterr().out)
+
+    assert exact == fast
+    assert exact["total_cost"] == "99.95"

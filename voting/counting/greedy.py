@@ -65,13 +65,16 @@ def greedy_welfare(election: Election, sat: str, initial: Iterable[int] = ()) ->
     return chosen
 
 
-def city_scores(election: Election, score: str = "auto") -> dict[str, Number]:
+def city_scores(
+    election: Election, score: str = "auto", ranks: int | None = None
+) -> dict[str, Number]:
     """The score a city ranks projects by.
 
     ``auto``: approvals for approval and choose-1 ballots, sum of points for cumulative ballots, and
     positional
-    points k, k-1, ..., 1 for ordinal ballots of length k. ``approvals``, ``points`` and
-    ``positional`` force one.
+    points k, k-1, ..., 1 for ordinal ballots, k being ``ranks`` (the round's most ranks; default
+    META max_length, else the longest ballot). ``approvals``, ``points`` and ``positional`` force
+    one.
     """
     if score == "auto":
         score = {"cumulative": "points", "ordinal": "positional"}.get(
@@ -82,7 +85,7 @@ def city_scores(election: Election, score: str = "auto") -> dict[str, Number]:
     if score == "points":
         return election.point_scores()
     if score == "positional":
-        return election.positional_scores()
+        return election.positional_scores(ranks)
     raise ValueError(f"unknown score {score!r}; expected auto, approvals, points or positional")
 
 

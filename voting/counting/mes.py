@@ -11,7 +11,10 @@ The fast path runs the same rounds in float64 with numpy. Only two kinds of step
 "which rho is smallest" and "do the supporters still hold the cost". Every such comparison closer
 than a relative 1e-9 (about 10^6 times the float error these sums can accumulate) is re-decided
 exactly by an exact shadow of the budgets (``_ExactShadow``), which replays the count's funded
-projects with exact rho. A float therefore never decides a winner.
+projects with exact rho. The margin is a judgement about how far float errors can grow, not a
+proof, so the app counts with ``exact=True`` (``mes_exact``: rationals only); the fast path serves
+recounts of large files (``tally_pb``, the bench) and is tested equal to the exact path on every
+shared election.
 
 Add1 (``method_of_equal_shares(add1=True)``) needs one count per per-voter budget B/n, B/n+1, ...
 (349 on Warszawa 2023 Mokotow). The counts are independent, so ``mes_batch`` runs up to
@@ -28,10 +31,9 @@ from fractions import Fraction
 
 import numpy as np
 
-try:  # gmpy2's rationals (a pabutools dependency) are ~10x faster than Fraction; same exact values.
-    from gmpy2 import mpq as Q
-except ImportError:  # pragma: no cover - plain Fraction is just as exact
-    Q = Fraction
+# gmpy2's rationals are ~10x faster than Fraction, with the same exact values. gmpy2 is a runtime
+# dependency (not only pabutools' one), so production and the tests count with the same backend.
+from gmpy2 import mpq as Q
 
 from .model import Election
 from .tables import Tables, as_fraction, tables_for
@@ -484,9 +486,118 @@ def mes_batch(data: MesInput, starts: list[Fraction]) -> list[list[int]]:
     return selected
 
 
+class _ExactBudgets:
+    """Every ballot group's exact budget, kept as a class: groups that paid the same prices hold
+    the same budget, so each group points at a class and each class holds one exact value.
+    There are far fewer classes than groups, so a project's supporters are summed per class with
+    numpy (``np.bincount``) and only the few distinct budgets are touched in exact arithmetic.
+    """
+
+    def __init__(self, data: MesInput, b0) -> None:
+        self.data = data
+        # Class 0 is an empty budget; every group starts in class 1 (b0 > 0: voters exist).
+        self.cls = np.ones(data.num_groups, dtype=np.int64)
+        self.values = [Q(0), Q(b0)]
+        # Each class's value rounded to the nearest float: only used to ORDER budgets (rounding
+        # is monotone, so a smaller float means a smaller exact value); equal floats are
+        # ordered exactly. Nothing is decided on a float.
+        self.floats = np.zeros(64, dtype=np.float64)
+        self.floats[1] = float(self.values[1])
+
+    def _add(self, value) -> int:
+        c = len(self.values)
+        self.values.append(value)
+        if c >= len(self.floats):
+            self.floats = np.concatenate([self.floats, np.zeros_like(self.floats)])
+        self.floats[c] = float(value)
+        return c
+
+    def held(self, j: int) -> tuple[list[int], list[int]]:
+        """The classes holding j's supporters with something left, poorest first (exactly),
+        and the total weight of j's supporters in each."""
+        weights = np.bincount(
+            self.cls[self.data.sup[j]], weights=self.data.w_f[j], minlength=len(self.values)
+        )
+        weights[0] = 0  # supporters with nothing left pay nothing and take no share
+        classes = np.flatnonzero(weights)
+        floats = self.floats[classes]
+        order = np.argsort(floats, kind="stable")
+        classes, floats = classes[order], floats[order]
+        if np.any(floats[1:] == floats[:-1]):
+            # Different exact budgets may round to one float: order those exactly.
+            values = self.values
+            classes = np.array(
+                sorted(classes.tolist(), key=lambda c: (self.floats[c], values[c])),
+                dtype=np.int64,
+            )
+        # Weights are sums of integer counts (exact in float64 far beyond any electorate).
+        return classes.tolist(), [int(w) for w in weights[classes].tolist()]
+
+    def rho(self, j: int) -> Q | None:
+        data = self.data
+        if data.uniform[j] is None:
+            local = [self.values[c] for c in self.cls[data.sup[j]].tolist()]
+            return _rho_exact_list(data.costs[j], data.w_int[j], data.util[j], local)
+        classes, weights = self.held(j)
+        return _rho_exact_uniform(data.costs[j], data.uniform[j], self.values, classes, weights)
+
+    def pay(self, j: int, rho: Q) -> None:
+        """j's supporters pay min(budget, rho * utility): each (class, utility) becomes a class."""
+        data = self.data
+        s = data.sup[j]
+        utils = data.util[j] or None
+        if utils is None:
+            price = rho * data.uniform[j]
+            classes, where = np.unique(self.cls[s], return_inverse=True)
+            target = []
+            for c in classes.tolist():
+                value = self.values[c]
+                target.append(self._add(value - price) if value > price else 0)
+            self.cls[s] = np.array(target, dtype=np.int64)[where]
+            return
+        old = self.cls[s].tolist()
+        made: dict = {}
+        new = []
+        for i, c in enumerate(old):
+            u = utils[i]
+            key = (c, u)
+            found = made.get(key)
+            if found is None:
+                value = self.values[c]
+                price = rho * u
+                found = made[key] = self._add(value - price) if value > price else 0
+            new.append(found)
+        self.cls[s] = new
+
+
+def _rho_exact_uniform(cost, u, values, classes: list[int], weights: list[int]) -> Q | None:
+    """Exact rho when every supporter gets the same utility ``u`` (Cost_Sat, Cardinality_Sat):
+    the per-supporter payment q solves sum_i w_i min(b_i, q) = cost, and rho = q / u; None if
+    the supporters hold less than the cost. ``classes`` (poorest first) and ``weights``: each
+    distinct budget ``values[c]`` and the weight of the supporters holding it.
+
+    Water-filling from the poorest: q = (cost - what the poorer ones hold) / (weight of the
+    others), until q fits the next budget. The same value as ``_rho_exact_list`` (rho is unique).
+    If no budget fits, q exceeds even the richest, whose whole budget plus the poorer ones' is
+    then less than the cost: the supporters cannot afford it (no separate sum needed).
+    """
+    paid = Q(0)
+    rest = sum(weights)
+    for c, w in zip(classes, weights, strict=True):
+        b = values[c]
+        q = (cost - paid) / rest
+        if q <= b:
+            return q / u
+        paid += b * w
+        rest -= w
+    return None
+
+
 def mes_exact(data: MesInput, b0: Fraction) -> list[int]:
-    """One MES count in exact fractions (pabutools' algorithm on grouped ballots)."""
-    budgets = [Q(b0)] * data.num_groups
+    """One MES count in exact rationals (pabutools' algorithm on grouped ballots): no float
+    decides anything; projects are tried in order of their last exact rho (a lower bound, as
+    rho only grows while budgets fall), exactly as pabutools does."""
+    budgets = _ExactBudgets(data, b0)
     afford = {j: data.costs[j] / data.total_sat[j] for j in data.eligible}
     remaining = set(data.eligible)
     selected: list[int] = []
@@ -497,10 +608,7 @@ def mes_exact(data: MesInput, b0: Fraction) -> list[int]:
         for j in sorted(remaining, key=lambda k: (afford[k], lex[k])):
             if best is not None and afford[j] > best:
                 break
-            groups = data.sup[j]
-            local = [budgets[g] for g in groups]
-            utils = data.util[j] or [data.uniform[j]] * len(local)
-            rho = _rho_exact_list(data.costs[j], data.w_int[j], utils, local)
+            rho = budgets.rho(j)
             if rho is None:
                 remaining.discard(j)
                 continue
@@ -514,9 +622,7 @@ def mes_exact(data: MesInput, b0: Fraction) -> list[int]:
         winner = min(tied, key=lex.__getitem__)
         selected.append(winner)
         remaining.discard(winner)
-        utils = data.util[winner] or [data.uniform[winner]] * len(data.sup[winner])
-        for g, u in zip(data.sup[winner], utils, strict=True):
-            budgets[g] -= min(budgets[g], best * u)
+        budgets.pay(winner, best)
     return selected
 
 
@@ -547,6 +653,15 @@ def method_of_equal_shares(
     of the sequential loop; at most ``ADD1_BATCH - 1`` counts past the answer are computed and
     thrown away.
     """
+    key = f"mes-result:{sat}:{add1}:{exact}"
+    cached = election._cache.get(key)
+    if cached is None:
+        # mes-add1 and mes-add1-greedy (and the comparison rule) share one count.
+        cached = election._cache[key] = _method_of_equal_shares(election, sat, add1, exact)
+    return MesResult(list(cached.winners), cached.iterations, cached.per_voter_budget)
+
+
+def _method_of_equal_shares(election: Election, sat: str, add1: bool, exact: bool) -> MesResult:
     data = mes_input(election, sat)
     if data.num_voters == 0:
         return MesResult([], 0, Fraction(0))

@@ -195,14 +195,25 @@ class Election:
                 scores[project_id] += points * weight
         return scores
 
-    def positional_scores(self) -> dict[str, int]:
-        """Ordinal ballots of length k give k, k-1, ..., 1 points (Krakow's top-3 ballots:
-        3/2/1)."""
+    def rank_points_k(self, ranks: int | None = None) -> int:
+        """The k of positional points: ``ranks`` if given, else META ``max_length``, else the
+        longest ballot; never less than the longest ballot (no position scores 0 or less)."""
+        longest = max((len(key) for key, _ in self.ballots), default=0)
+        if ranks is None:
+            declared = self.meta.get("max_length", "").strip()
+            ranks = int(declared) if declared.isdigit() else longest
+        return max(int(ranks), longest)
+
+    def positional_scores(self, ranks: int | None = None) -> dict[str, int]:
+        """Ordinal ballots score k, k-1, ..., 1 points by position, against the vote's k (the
+        most proposals a ballot may rank: ``rank_points_k``), not the ballot's own length: a
+        ballot ranking one proposal gives it k points, as cities count (Krakow's top-3: 3/2/1).
+        """
+        k = self.rank_points_k(ranks)
         scores = dict.fromkeys(self.projects, 0)
         for key, weight in self.ballots:
-            length = len(key)
             for position, project_id in enumerate(key):
-                scores[project_id] += (length - position) * weight
+                scores[project_id] += (k - position) * weight
         return scores
 
 

@@ -12,7 +12,9 @@ A voter's load is always the load set by the last funded project they approve (o
 project's load sum
 is an exact sum over rounds of (supporters last touched in that round) x (that round's load).
 Floats pick the
-candidates; every candidate within a relative 1e-9 of the minimum is then compared exactly.
+candidates; every candidate within a relative 1e-9 of the minimum is then compared exactly. With
+``exact=True`` (what the app counts with) floats pick nothing: every remaining project's load is
+computed exactly every round.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from .tables import Tables, tables_for
 TOLERANCE = 1e-9
 
 
-def sequential_phragmen(election: Election) -> list[int]:
+def sequential_phragmen(election: Election, *, exact: bool = False) -> list[int]:
     if election.vote_type not in ("approval", "choose-1"):
         raise ValueError("sequential Phragmen needs approval ballots")
     tables = tables_for(election)
@@ -44,7 +46,9 @@ def sequential_phragmen(election: Election) -> list[int]:
     while remaining:
         estimates = []
         for j in remaining:
-            if scores[j] == 0:
+            if exact:
+                estimates.append(float("inf") if scores[j] == 0 else 0.0)
+            elif scores[j] == 0:
                 estimates.append(float("inf"))
             else:
                 s = tables.supporters[j]
@@ -57,6 +61,7 @@ def sequential_phragmen(election: Election) -> list[int]:
             tied = [j for j in remaining if scores[j] == 0]
             best_exact = None
         else:
+            # Exact mode: estimates are 0 for every supported project, so all are compared exactly.
             close = [
                 j for j, e in zip(remaining, estimates, strict=True) if e <= best * (1 + TOLERANCE)
             ]

@@ -70,11 +70,13 @@ def _ids(election: Election, indices) -> list[str]:
 def tally(election: Election, rule: str, **options: Any) -> Outcome:
     """Count ``election`` with ``rule`` (one of RULES).
 
-    Options: ``exact=True`` skips the float fast path of MES. For ``city`` (and its building
-    blocks):
-    ``rule_meta`` (default META rule), ``skip``, ``threshold``, ``score`` ('auto', 'approvals',
-    'points',
-    'positional') and ``completion`` (MES followed by greedy); see ``city_tally``.
+    Options: ``exact=True`` decides everything in exact rationals: MES and Phragmen skip their
+    float fast paths (greedy rules are exact either way). The app counts with ``exact=True``
+    (``voting.counting_adapter.count``); the fast path serves recounts of large files and is
+    tested equal to it. For ``city`` (and its building blocks): ``rule_meta`` (default META
+    rule), ``skip``, ``threshold``, ``score`` ('auto', 'approvals', 'points', 'positional'),
+    ``ranks`` (k of positional points) and ``completion`` (MES followed by greedy); see
+    ``city_tally``.
     """
     if rule == "city":
         return city_tally(election, **options)
@@ -119,7 +121,7 @@ def tally(election: Election, rule: str, **options: Any) -> Outcome:
             per_voter_budget=result.per_voter_budget,
         )
     if rule == "phragmen":
-        chosen = _ids(election, sequential_phragmen(election))
+        chosen = _ids(election, sequential_phragmen(election, exact=exact))
         return _outcome(election, rule, chosen, approvals, [RULE_DESCRIPTIONS[rule]])
     if rule == "mes-add1-greedy-vs-greedy":
         return _popularity(election, exact)
@@ -199,6 +201,7 @@ def city_tally(
     score: str = "auto",
     completion: bool = False,
     exact: bool = False,
+    ranks: int | None = None,
 ) -> Outcome:
     """What the city did: the META ``rule`` with the file's parameters (each overridable).
 
@@ -208,13 +211,15 @@ def city_tally(
     min_project_score_threshold),
     and with ``skip=False`` (default for greedy-no-skip) stop at the first project that does not
     fit.
+    Ordinal ballots score k, k-1, ..., 1 by position, k = ``ranks`` (default META max_length,
+    else the longest ballot): a ballot ranking one project gives it k points.
     ``equalshares/add1``: MES with cost utilities and Add1, without completion unless
     ``completion=True``.
     """
     rule_meta = (rule_meta or election.meta.get("rule", "")).strip()
     withdrawn = {p.id for p in election.projects.values() if p.cost == WITHDRAWN_COST}
     if rule_meta in CITY_GREEDY_RULES:
-        scores = city_scores(election, score)
+        scores = city_scores(election, score, ranks)
         if threshold is None and election.meta.get("min_project_score_threshold", "").strip():
             threshold = election.meta["min_project_score_threshold"]
         if threshold is not None:

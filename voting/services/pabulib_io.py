@@ -21,7 +21,9 @@ from django.utils import timezone
 from audit.services import audit_record
 from communities.models import Neighbourhood
 from config.errors import ApplicationError, StateError
+from proposals.markup import render_plain
 from proposals.models import CostLine, Proposal, Theme
+from proposals.text import single_line, without_spoofing_characters
 
 from ..counting import Election, PabulibError, format_number, parse_pabulib, write_pabulib
 from ..counting_adapter import pounds, to_pence
@@ -94,6 +96,12 @@ def round_export_pabulib(*, round: VoteRound, pot: Pot | None = None) -> str:
     }
     if round.ballot_method in (BallotMethod.K_APPROVAL, BallotMethod.RANKING):
         meta["max_length"] = round.max_choices
+    if round.ballot_method == BallotMethod.RANKING:
+        meta["comment"] = (
+            "Ranked ballots score max_length, max_length-1, ..., 1 points by position (a ballot "
+            "ranking one project gives it max_length points); recount with "
+            "manage.py tally_pb FILE.pb --rule city"
+        )
     if round.ballot_method == BallotMethod.KNAPSACK:
         meta["max_sum_cost"] = format_number(pounds(pot.amount_pence))
     if round.ballot_method == BallotMethod.CUMULATIVE:
@@ -140,6 +148,11 @@ def _rule_from(meta: dict, method: str) -> dict:
     }
 
 
+def _clean(text: str) -> str:
+    """A file's text as one line without invisible or text-direction characters."""
+    return without_spoofing_characters(single_line(str(text or "")))
+
+
 @transaction.atomic
 def round_import_pabulib(
     *, neighbourhood: Neighbourhood, source, actor=None, title: str = ""
@@ -161,7 +174,7 @@ def round_import_pabulib(
     method = _method_from(election)
     meta = election.meta
     now = timezone.now()
-    name = title or meta.get("description") or os.path.basename(str(source))[:100]
+    name = _clean(title or meta.get("description") or os.path.basename(str(source))[:100])
     round = VoteRound(
         neighbourhood=neighbourhood,
         title=f"[Imported] {name}"[:120],
@@ -182,20 +195,23 @@ def round_import_pabulib(
     round.save()
     pot = Pot.objects.create(
         round=round,
-        name=meta.get("unit", "") or "Imported pot",
+        name=_clean(meta.get("unit", ""))[:100] or "Imported pot",
         amount_pence=budget_pence,
         position=0,
     )
     proposal_ids: dict[str, int] = {}
     for number, (pid, project) in enumerate(election.projects.items(), start=1):
+        description = f"Imported from a Pabulib file (project id {_clean(pid)})."
         proposal = Proposal.objects.create(
             neighbourhood=neighbourhood,
             proposer=neighbourhood.registrant,
             organisation=IMPORTED_ORGANISATION,
-            title=f"[Imported] {project.name or 'Project ' + pid}"[:120],
-            summary=f"Project {pid} of an imported Pabulib election."[:200],
-            description=f"Imported from a Pabulib file (project id {pid}).",
-            description_html=f"<p>Imported from a Pabulib file (project id {pid}).</p>",
+            title=f"[Imported] {_clean(project.name) or 'Project ' + _clean(pid)}"[:120],
+            summary=f"Project {_clean(pid)} of an imported Pabulib election."[:200],
+            description=description,
+            # The file's text is hostile until shown otherwise: escaped, as plain text, then
+            # through the same sanitiser as residents' Markdown (never f-string HTML).
+            description_html=render_plain(description),
             theme=Theme.OTHER,
             status=Proposal.Status.ON_BALLOT,
             status_reason="Imported from a Pabulib file",

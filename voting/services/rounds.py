@@ -17,6 +17,7 @@ from communities.models import Connection, Neighbourhood
 from communities.permissions import TRUSTEE_ROLES, ensure_powers
 from config.errors import ApplicationError, ForbiddenError, StateError
 from proposals.models import Proposal
+from proposals.text import spoofing_problem
 
 from ..models import (
     APPROVAL_METHODS,
@@ -51,6 +52,9 @@ def _ensure_trustee(actor, neighbourhood: Neighbourhood, action: str) -> None:
 def _validate_options(round: VoteRound) -> None:
     """Round options that only make sense together (the form shows the same messages)."""
     method = round.ballot_method
+    problem = spoofing_problem(round.title, "title")
+    if problem:
+        raise ApplicationError(problem, extra={"fields": {"title": [problem]}})
     if method in (BallotMethod.K_APPROVAL, BallotMethod.RANKING) and not round.max_choices:
         raise ApplicationError("Say how many proposals each voter may choose or rank.")
     if method == BallotMethod.CUMULATIVE and not round.points_total:
@@ -72,6 +76,9 @@ def _validate_options(round: VoteRound) -> None:
 
 
 def _add_pot(round: VoteRound, spec: PotSpec, position: int) -> Pot:
+    problem = spoofing_problem(spec.name, "pot's name")
+    if problem:
+        raise ApplicationError(problem)
     if not spec.name.strip():
         raise ApplicationError("Give the pot a name.")
     if spec.amount_pence <= 0:

@@ -16,6 +16,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("path", help="the .pb file")
         parser.add_argument("--rule", required=True, choices=RULES, help="counting rule")
+        parser.add_argument(
+            "--exact",
+            action="store_true",
+            help="count in exact rationals only, as the app does (slower on large files; "
+            "the default fast path is tested to give the same winners)",
+        )
 
     def handle(self, *args, **options):
         try:
@@ -29,7 +35,7 @@ class Command(BaseCommand):
         for warning in election.warnings:
             self.stderr.write(f"warning: {warning}")
         try:
-            outcome = tally(election, options["rule"])
+            outcome = tally(election, options["rule"], exact=options["exact"])
         except ValueError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(json.dumps(outcome.as_json()))
