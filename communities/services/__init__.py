@@ -9,6 +9,7 @@ from .interests import conflict_declare, interest_declare, interest_end
 from .memberships import (
     membership_attest,
     membership_leave,
+    membership_private_update,
     membership_reject,
     membership_renew,
     membership_request,
@@ -40,6 +41,7 @@ __all__ = [
     "interest_end",
     "membership_attest",
     "membership_leave",
+    "membership_private_update",
     "membership_reject",
     "membership_renew",
     "membership_request",

@@ -1,30 +1,40 @@
-"""Paper voting: marking paper voters in the register, and double-keyed batches of ballots.
+"""Paper voting: marking paper voters against the register, and double-keyed batches of ballots.
 
-A batch counts only when two different people have keyed it and both entries agree ballot by
-ballot; differences are listed, never merged. Keying format, one line per ballot paper, using
-the numbers printed on the paper: "1, 4, 5" (choices; for a ranking, best first), "2:3, 5:2"
-(cumulative: number:points), "x" for a spoilt paper.
+The desk marks a member by picking them from the register (found by their private name, house
+and postcode), so an online vote and a paper vote collide on one unique constraint. Someone not
+on the register is checked for eligibility (postcode in the area, age band, connection) and
+recorded by an identity key: an HMAC (receipt key) of the normalised name, house and postcode
+(communities.identity), so spelling variants of one person collide. An exact match is refused
+automatically; near matches are shown to a trustee with both records, who decides (audited).
+
+A batch counts only when two different people (two accounts with two-factor and, where both
+have given one, two different private identities) have keyed it and both entries agree ballot
+by ballot; differences are listed, never merged. Once agreed, the entries are stored sorted and
+the keyed text dropped: the stack order of the papers could line up with the order voters were
+marked at the desk. Keying format, one line per ballot paper, using the numbers printed on the
+paper: "1, 4, 5" (choices; for a ranking, best first), "2:3, 5:2" (cumulative: number:points),
+"x" for a spoilt paper.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import json
 import re
-import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from audit.services import audit_record
-from communities.models import AgeBand, Membership
+from communities.identity import IdentityParts
+from communities.models import AgeBand, Connection, Membership, Postcode
+from communities.services.postcodes import format_postcode, normalise_postcode
 from config.errors import ApplicationError, ForbiddenError, StateError
 
 from ..models import Ballot as BallotRow
 from ..models import BallotMethod, Channel, PaperBatch, PaperEntry, Participation, Pot, VoteRound
-from ..permissions import can_enter_paper_ballots, window_refusal
+from ..permissions import can_manage_rounds, ensure_paper_keyer, window_refusal
 from ._common import S, clean, lock_round
 from .ballots import validate_choices
 
@@ -32,34 +42,74 @@ SPOILT = ("x", "spoilt", "spoiled")
 
 
 def _ensure_keyer(actor, round: VoteRound) -> None:
-    if not can_enter_paper_ballots(actor, round):
-        raise ForbiddenError("Only trustees and appointed volunteers can handle paper ballots.")
+    ensure_paper_keyer(actor, round)
     if not round.channel_paper:
         raise StateError("This vote does not take paper ballots.")
 
 
-def _normalise_text(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text or "")
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-    return " ".join(re.sub(r"[^a-z0-9 ]", " ", text).split())
-
-
-def in_person_key(name: str, address: str) -> str:
-    """A keyed hash of the normalised name and address: equal people give equal keys, and
-    the register keeps no address in clear."""
-    address_norm = re.sub(r"[^a-z0-9]", "", _normalise_text(address))
-    message = f"{_normalise_text(name)}|{address_norm}".encode()
-    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+def in_person_parts(*, name: str, house: str, postcode: str) -> IdentityParts:
+    """The normalised identity of someone at the desk (see communities.identity)."""
+    return IdentityParts.of(name=name, house=house, postcode=postcode)
 
 
 def _eligible_membership_refusal(round: VoteRound, membership: Membership) -> str | None:
     if membership.neighbourhood_id != round.neighbourhood_id or not membership.is_active:
         return "This person is not a verified member of the neighbourhood."
-    if round.eligible_connections and membership.connection not in round.eligible_connections:
+    return _age_connection_refusal(round, membership.age_band, membership.connection)
+
+
+def _age_connection_refusal(round: VoteRound, age_band: str, connection: str) -> str | None:
+    if round.eligible_connections and connection not in round.eligible_connections:
         return "This person's connection to the area is not eligible in this vote."
-    if round.min_age_band and AgeBand.rank(membership.age_band) < AgeBand.rank(round.min_age_band):
+    if round.min_age_band and AgeBand.rank(age_band) < AgeBand.rank(round.min_age_band):
         return "This person is below the vote's minimum age."
     return None
+
+
+def _in_area_refusal(round: VoteRound, postcode: str) -> str | None:
+    """The postcode must lie in one of the neighbourhood's units (the postcode table)."""
+    lookup = Postcode.objects.filter(postcode=postcode).first()
+    if lookup is None:
+        return (
+            f"{format_postcode(postcode)} is not in our postcode list, so we cannot tell that it "
+            "is in the area. Ask a trustee to confirm them as a member instead."
+        )
+    area = set(round.neighbourhood.units.values_list("code", flat=True))
+    if not lookup.unit_codes() & area:
+        return (
+            f"{format_postcode(postcode)} is not inside {round.neighbourhood.name}'s area. "
+            "Someone who works, studies or volunteers here joins the member register first."
+        )
+    return None
+
+
+@dataclass
+class NearMatch:
+    """A record that looks like the person at the desk without being the same key."""
+
+    kind: str  # "member" or "in_person"
+    pk: int
+    name: str
+    address: str
+
+    def describe(self) -> str:
+        where = "on the member register" if self.kind == "member" else "voted in person"
+        return f"{self.name}, {self.address} ({where})"
+
+
+class NearMatchError(ApplicationError):
+    """Someone like this person is already recorded: a trustee compares and decides."""
+
+    def __init__(self, message: str, *, matches: list[NearMatch], candidate: str) -> None:
+        super().__init__(
+            message,
+            extra={
+                "candidate": candidate,
+                "near_matches": [m.__dict__ for m in matches],
+            },
+        )
+        self.matches = matches
+        self.candidate = candidate
 
 
 @dataclass
@@ -68,10 +118,14 @@ class PaperMark:
 
     created: list[Participation]
     skipped: list[tuple[Pot, str]]
+    refused: bool = False
+    near_matches: list[NearMatch] = field(default_factory=list)
 
     @property
     def message(self) -> str:
         """For the desk: which pots to hand papers for, and which not."""
+        if self.refused:
+            return "A trustee decided this is someone already recorded: give them no papers."
         marked = ", ".join(f"“{p.pot.name}”" for p in self.created)
         text = f"Give them ballot papers for {marked}."
         if self.skipped:
@@ -82,6 +136,39 @@ class PaperMark:
         return text
 
 
+def _near_matches(round: VoteRound, parts: IdentityParts, exact: list[str]) -> list[NearMatch]:
+    """Members at the same postcode, and in-person voters of this round, with the same surname
+    or the same house but not the same key: shown to a trustee, never refused blindly."""
+    found: list[NearMatch] = []
+    members = Membership.objects.filter(
+        neighbourhood=round.neighbourhood, private_postcode=parts.postcode
+    ).exclude(identity_key__in=exact)
+    for m in members:
+        other = IdentityParts.of(
+            name=m.private_name, house=m.private_house, postcode=m.private_postcode
+        )
+        if parts.near(other):
+            address = f"{m.private_house}, {format_postcode(m.private_postcode)}"
+            found.append(NearMatch("member", m.pk, m.private_name, address))
+    near = parts.near_key_sets()
+    seen: set[str] = set()
+    rows = (
+        Participation.objects.filter(round=round)
+        .exclude(in_person_key="")
+        .exclude(in_person_key__in=exact)
+        .filter(
+            Q(in_person_surname_key__in=near["surname"]) | Q(in_person_house_key__in=near["house"])
+        )
+        .order_by("id")
+    )
+    for row in rows:
+        if row.in_person_key in seen:
+            continue
+        seen.add(row.in_person_key)
+        found.append(NearMatch("in_person", row.pk, row.in_person_name, row.in_person_address))
+    return found
+
+
 @transaction.atomic
 def paper_voter_mark(
     *,
@@ -89,17 +176,23 @@ def paper_voter_mark(
     round: VoteRound,
     membership: Membership | None = None,
     name: str = "",
-    address: str = "",
+    house: str = "",
+    postcode: str = "",
+    age_band: str = "",
+    connection: str = "",
+    near_match_decision: str = "",
 ) -> PaperMark:
     """Record that someone was given paper ballots, in every pot of the round where they have
-    not voted yet.
+    not voted yet; every row records who marked it.
 
-    Someone who voted online in one pot may still vote on paper in the others, so pots already
-    voted in are skipped and reported (the desk hands papers for the rest only); it is refused
-    only when no pot is left. A member is marked by membership, so an online vote and a paper
-    vote collide on the same unique constraint. Someone not on the register is recorded by a
-    normalised name and address (their own unique constraint), after checking that the name is
-    not a registered member's.
+    A member is picked from the register (membership): their age band and connection are
+    checked, and an online vote and a paper vote collide on the same unique constraint. Someone
+    not on the register gives name, house number or name, postcode, age band and connection:
+    the postcode must be in the area and the round's rules met; they are recorded by an
+    identity key, so an exact match (with a member or an earlier in-person voter) is refused
+    automatically. Near matches raise NearMatchError with both records; a trustee then decides
+    `near_match_decision="distinct"` (mark them) or `"same"` (refuse), and the decision is
+    audited. Pots already voted in are skipped and reported; refused when no pot is left.
     """
     round = lock_round(round)
     _ensure_keyer(actor, round)
@@ -107,29 +200,88 @@ def paper_voter_mark(
     if refusal:
         raise StateError(f"Paper voters can only be marked while the vote is open. {refusal}")
     fields: dict = {}
+    near: list[NearMatch] = []
     if membership is not None:
+        membership = Membership.objects.select_related("user").get(pk=membership.pk)
         refusal = _eligible_membership_refusal(round, membership)
         if refusal:
             raise ApplicationError(refusal)
         fields = {"membership": membership, "age_band": membership.age_band}
-        who = {"membership_id": membership.pk}
+        who: dict = {"membership_id": membership.pk}
+        identity = {"membership": membership}
     else:
-        if not name.strip() or not address.strip():
-            raise ApplicationError("Enter the voter's full name and address.")
-        registered = Membership.objects.active().filter(
-            neighbourhood=round.neighbourhood, user__display_name__iexact=name.strip()
-        )
-        if registered.exists():
+        name = " ".join((name or "").split())
+        house = " ".join((house or "").split())
+        if not name or not house or not (postcode or "").strip():
             raise ApplicationError(
-                "Someone with this name is on the member register: find them there and mark "
-                "them by membership instead."
+                "Enter the voter's full name, house number or name, and postcode."
             )
-        fields = {"in_person_key": in_person_key(name, address), "in_person_name": name.strip()}
+        postcode = normalise_postcode(postcode)
+        if age_band not in AgeBand.values:
+            raise ApplicationError("Ask the voter's age band.")
+        if connection not in Connection.values:
+            raise ApplicationError("Ask how the voter is connected to the area.")
+        refusal = _in_area_refusal(round, postcode) or _age_connection_refusal(
+            round, age_band, connection
+        )
+        if refusal:
+            raise ApplicationError(refusal)
+        parts = in_person_parts(name=name, house=house, postcode=postcode)
+        if not parts.complete:
+            raise ApplicationError("Enter the voter's surname, house number or name, and postcode.")
+        exact = parts.keys()
+        on_register = Membership.objects.filter(
+            neighbourhood=round.neighbourhood, identity_key__in=exact
+        )
+        if any(m.is_active for m in on_register):
+            raise ApplicationError(
+                "This person is on the member register: search the register and mark them "
+                "there, so a vote online and on paper cannot both count."
+            )
+        near = _near_matches(round, parts, exact)
+        if near and near_match_decision not in ("distinct", "same"):
+            raise NearMatchError(
+                "Someone like this person is already recorded. A trustee compares both "
+                "records and decides whether they are the same person.",
+                matches=near,
+                candidate=f"{name}, {house}, {format_postcode(postcode)}",
+            )
+        if near:
+            if not can_manage_rounds(actor, round.neighbourhood):
+                raise ForbiddenError(
+                    "Only a trustee can decide whether two similar records are the same person."
+                )
+            audit_record(
+                action="voting.paper_near_match_decided",
+                actor=actor,
+                obj=round,
+                actor_role="trustee",
+                changes={
+                    "decision": near_match_decision,
+                    "compared_with": [f"{m.kind}:{m.pk}" for m in near],
+                },
+            )
+            if near_match_decision == "same":
+                return PaperMark(created=[], skipped=[], refused=True, near_matches=near)
+        near_keys = parts.near_keys()
+        fields = {
+            "in_person_key": exact[0],
+            "in_person_surname_key": near_keys["surname"],
+            "in_person_house_key": near_keys["house"],
+            "in_person_name": name[:200],
+            "in_person_address": f"{house}, {format_postcode(postcode)}"[:200],
+            "age_band": age_band,
+        }
         who = {"in_person": True}
+        # Any key of this person (current or older receipt key), or a lapsed membership of theirs.
+        identity = {"in_person_key__in": exact}
+        lapsed = list(on_register.values_list("pk", flat=True))
     created: list[Participation] = []
     skipped: list[tuple[Pot, str]] = []
     for pot in round.pots.all():
-        already = Participation.objects.filter(pot=pot, **_identity(fields)).first()
+        already = Participation.objects.filter(pot=pot, **identity).first()
+        if already is None and membership is None and lapsed:
+            already = Participation.objects.filter(pot=pot, membership__in=lapsed).first()
         if already is not None:
             skipped.append((pot, "online" if already.channel == Channel.ONLINE else "on paper"))
             continue
@@ -152,13 +304,7 @@ def paper_voter_mark(
         actor_role="volunteer",
         changes={**who, "pots": [p.pot_id for p in created], "skipped": [p.pk for p, _ in skipped]},
     )
-    return PaperMark(created=created, skipped=skipped)
-
-
-def _identity(fields: dict) -> dict:
-    if "membership" in fields:
-        return {"membership": fields["membership"]}
-    return {"in_person_key": fields["in_person_key"]}
+    return PaperMark(created=created, skipped=skipped, near_matches=near)
 
 
 @transaction.atomic
@@ -286,7 +432,7 @@ def paper_entry_submit(*, actor, batch: PaperBatch, text: str) -> PaperBatch:
         raise ApplicationError(
             f"You keyed {len(ballots)} ballot papers, but the batch has {batch.declared_count}."
         )
-    entries = {e.pass_no: e for e in batch.entries.all()}
+    entries = {e.pass_no: e for e in batch.entries.select_related("keyed_by")}
     mine = next((e for e in entries.values() if e.keyed_by_id == actor.pk), None)
     if mine is not None:
         if batch.status != PaperBatch.Status.MISMATCH:
@@ -296,6 +442,12 @@ def paper_entry_submit(*, actor, batch: PaperBatch, text: str) -> PaperBatch:
     else:
         if len(entries) >= 2:
             raise StateError("Only the two people who keyed this batch can key it again.")
+        for other in entries.values():
+            if same_person(actor, other.keyed_by):
+                raise StateError(
+                    "The other entry of this batch was keyed by the same person under another "
+                    "account. A different person must key the second entry."
+                )
         PaperEntry.objects.create(
             batch=batch, pass_no=len(entries) + 1, keyed_by=actor, ballots=ballots, raw_text=text
         )
@@ -305,15 +457,7 @@ def paper_entry_submit(*, actor, batch: PaperBatch, text: str) -> PaperBatch:
     elif entries[1].ballots == entries[2].ballots:
         batch.status = PaperBatch.Status.AGREED
         batch.agreed_at = timezone.now()
-        BallotRow.objects.bulk_create(
-            [
-                BallotRow(
-                    round=round, pot=batch.pot, channel=Channel.PAPER, choices=b, paper_batch=batch
-                )
-                for b in ballots
-                if b is not None
-            ]
-        )
+        _agreed_ballots_store(round, batch, ballots, entries.values())
     else:
         batch.status = PaperBatch.Status.MISMATCH
     batch.save(update_fields=["status", "agreed_at"])
@@ -325,3 +469,49 @@ def paper_entry_submit(*, actor, batch: PaperBatch, text: str) -> PaperBatch:
         changes={"entries": len(entries)},
     )
     return batch
+
+
+def _canonical(ballot) -> str:
+    return json.dumps(ballot, sort_keys=True, separators=(",", ":"))
+
+
+def _agreed_ballots_store(round: VoteRound, batch: PaperBatch, ballots: list, entries) -> None:
+    """Insert an agreed batch's ballots in a random order and forget the stack order.
+
+    The papers' order in the stack can follow the order voters were marked at the desk (the
+    participations' order), so neither the ballot rows nor the kept entries may keep it: the
+    entries are stored sorted (what a recount needs) and the keyed text is dropped. A batch
+    agreed after close is reshuffled with the round's ballots, like online ballots at close.
+    """
+    from .rounds import _ballots_reshuffle, _shuffle
+
+    rows = [
+        BallotRow(round=round, pot=batch.pot, channel=Channel.PAPER, choices=b, paper_batch=batch)
+        for b in ballots
+        if b is not None
+    ]
+    _shuffle(rows)
+    BallotRow.objects.bulk_create(rows)
+    canonical = sorted(ballots, key=lambda b: (b is None, _canonical(b)))
+    for entry in entries:
+        entry.ballots, entry.raw_text = canonical, ""
+        entry.save(update_fields=["ballots", "raw_text"])
+    if round.status != S.OPEN:
+        _ballots_reshuffle(round)
+
+
+def keyer_identity_keys(user) -> set[str]:
+    """The private identity keys of a keyer's memberships (any neighbourhood)."""
+    return set(
+        Membership.objects.filter(user=user)
+        .exclude(identity_key="")
+        .values_list("identity_key", flat=True)
+    )
+
+
+def same_person(a, b) -> bool:
+    """Two accounts are one person when they are one account, or when both have given a
+    private name and address and those give the same identity key (issue 9 point 3)."""
+    if a.pk == b.pk:
+        return True
+    return bool(keyer_identity_keys(a) & keyer_identity_keys(b))
