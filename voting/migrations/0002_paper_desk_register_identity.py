@@ -8,7 +8,6 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('communities', '0003_paper_desk_register_identity'),
         ('voting', '0001_rounds_ballots_paper_results'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
