@@ -210,6 +210,8 @@ def paper_voter_mark(
         who: dict = {"membership_id": membership.pk}
         identity = {"membership": membership}
     else:
+        if not (house or "").strip() and "/" in (name or ""):
+            name, house = name.split("/", 1)  # "R Resident / 1 Hope Rd" typed in one box
         name = " ".join((name or "").split())
         house = " ".join((house or "").split())
         if not name or not house or not (postcode or "").strip():
