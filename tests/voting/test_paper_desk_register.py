@@ -101,11 +101,13 @@ def test_a_rotated_receipt_key_still_finds_earlier_in_person_voters(desk):
     from django.conf import settings
 
     old = settings.RECEIPT_KEY
-    with override_settings(RECEIPT_KEY="new-receipt-key-" + "x" * 32, RECEIPT_OLD_KEYS=[old]):
-        with pytest.raises(StateError, match="already voted on paper"):
-            paper_voter_mark(
-                actor=helper, round=round, name="R Resident", house="1", postcode="HP11AA", **ADULT
-            )
+    with (
+        override_settings(RECEIPT_KEY="new-receipt-key-" + "x" * 32, RECEIPT_OLD_KEYS=[old]),
+        pytest.raises(StateError, match="already voted on paper"),
+    ):
+        paper_voter_mark(
+            actor=helper, round=round, name="R Resident", house="1", postcode="HP11AA", **ADULT
+        )
 
 
 def test_member_who_voted_online_is_found_on_the_register_and_refused(desk):
