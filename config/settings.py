@@ -227,7 +227,5 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # (comma separated) are still tried for lookups, so this key can be rotated too. The fallback is
 # for a laptop only: refused outside DEBUG like the fallback SECRET_KEY (voting.checks).
 RECEIPT_KEY_DEVELOPMENT_DEFAULT = "insecure-local-only-common-purse-receipt-key"
-RECEIPT_KEY = (
-    env.str("COMMONPURSE_RECEIPT_KEY", default="") or RECEIPT_KEY_DEVELOPMENT_DEFAULT
-)
+RECEIPT_KEY = env.str("COMMONPURSE_RECEIPT_KEY", default="") or RECEIPT_KEY_DEVELOPMENT_DEFAULT
 RECEIPT_OLD_KEYS = [k for k in env.list("COMMONPURSE_RECEIPT_OLD_KEYS", default=[]) if k]
