@@ -309,3 +309,25 @@ def test_trustees_see_the_private_name_on_the_register_and_residents_do_not(clie
     client.force_login(resident(place))
     response = client.get(f"/neighbourhoods/{place.slug}/members/")
     assert "Rita Resident" not in response.content.decode()
+
+
+def test_an_exact_match_is_refused_without_asking_a_trustee(desk):
+    round, _, _, helper = desk
+    paper_voter_mark(
+        actor=helper, round=round, name="Rita Resident", house="1", postcode="HP11AA", **ADULT
+    )
+    chair = trustee(round.neighbourhood)
+    paper_voter_mark(
+        actor=chair,
+        round=round,
+        name="Sue Resident",
+        house="1",
+        postcode="HP11AA",
+        near_match_decision="distinct",
+        **ADULT,
+    )
+    # Rita again, spelt differently: the exact key refuses her although a near match exists too
+    with pytest.raises(StateError, match="already voted on paper"):
+        paper_voter_mark(
+            actor=helper, round=round, name="R.  RESIDENT", house="1", postcode="HP1 1AA", **ADULT
+        )

@@ -240,7 +240,9 @@ def paper_voter_mark(
                 "This person is on the member register: search the register and mark them "
                 "there, so a vote online and on paper cannot both count."
             )
-        near = _near_matches(round, parts, exact)
+        # An exact match decides by itself (its pots are skipped below): no trustee needed.
+        recorded = Participation.objects.filter(round=round, in_person_key__in=exact).exists()
+        near = [] if recorded else _near_matches(round, parts, exact)
         if near and near_match_decision not in ("distinct", "same"):
             raise NearMatchError(
                 "Someone like this person is already recorded. A trustee compares both "
