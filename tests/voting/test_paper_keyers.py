@@ -70,13 +70,13 @@ def test_one_person_with_two_accounts_cannot_key_both_entries(paper_round):
     round, pot, chair = paper_round
     key = identity_key(name="Kim Keyer", house="4", postcode="HP11AA")
     accounts = []
-    for _ in range(2):
+    for name, house in [("Kim Keyer", "4"), ("K. KEYER", "4 Hope Road")]:
         user = UserFactory(mfa=True)
         MembershipFactory(
             user=user,
             neighbourhood=round.neighbourhood,
-            private_name="Kim Keyer",
-            private_house="4",
+            private_name=name,
+            private_house=house,
             private_postcode="HP11AA",
             identity_key=key,
         )

@@ -504,13 +504,17 @@ def _agreed_ballots_store(round: VoteRound, batch: PaperBatch, ballots: list, en
         _ballots_reshuffle(round)
 
 
-def keyer_identity_keys(user) -> set[str]:
-    """The private identity keys of a keyer's memberships (any neighbourhood)."""
-    return set(
-        Membership.objects.filter(user=user)
-        .exclude(identity_key="")
-        .values_list("identity_key", flat=True)
-    )
+def keyer_identities(user) -> set[str]:
+    """The normalised private identities of a keyer's memberships (any neighbourhood), from
+    the private name and address themselves, so a receipt-key rotation changes nothing."""
+    found = set()
+    for name, house, postcode in Membership.objects.filter(user=user).values_list(
+        "private_name", "private_house", "private_postcode"
+    ):
+        parts = IdentityParts.of(name=name, house=house, postcode=postcode)
+        if parts.complete:
+            found.add(parts.text)
+    return found
 
 
 def same_person(a, b) -> bool:
@@ -518,4 +522,4 @@ def same_person(a, b) -> bool:
     private name and address and those give the same identity key (issue 9 point 3)."""
     if a.pk == b.pk:
         return True
-    return bool(keyer_identity_keys(a) & keyer_identity_keys(b))
+    return bool(keyer_identities(a) & keyer_identities(b))
