@@ -55,6 +55,7 @@ class MembershipAdmin(ReadOnlyAdmin):
     list_display = ["user", "neighbourhood", "status", "connection", "verification_method"]
     list_filter = ["status", "verification_method", "neighbourhood"]
     search_fields = ["user__email"]
+    exclude = ["identity_key"]  # a keyed hash: of no use to read, and no reason to show
 
 
 @admin.register(RoleAssignment)

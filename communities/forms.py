@@ -58,6 +58,32 @@ class JoinForm(forms.Form):
         "area it is in once you are verified.",
         widget=forms.TextInput(attrs={"autocomplete": "postal-code"}),
     )
+    private_name = forms.CharField(
+        max_length=200,
+        label="Your full name",
+        help_text="Private: only the neighbourhood's trustees see it, to confirm you and to "
+        "stop anyone voting twice. Your public name stays the one you chose.",
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    private_house = forms.CharField(
+        max_length=100,
+        label="Your house number or name",
+        help_text="Private, like your full name.",
+        widget=forms.TextInput(attrs={"autocomplete": "address-line1"}),
+    )
+    private_postcode = forms.CharField(
+        max_length=10,
+        required=False,
+        label="Your home postcode",
+        help_text="Private. Leave empty if it is the postcode above.",
+        widget=forms.TextInput(attrs={"autocomplete": "postal-code"}),
+    )
+
+
+class PrivateDetailsForm(forms.Form):
+    private_name = forms.CharField(max_length=200, label="Your full name")
+    private_house = forms.CharField(max_length=100, label="Your house number or name")
+    private_postcode = forms.CharField(max_length=10, label="Your home postcode")
 
 
 class AccessCodeForm(forms.Form):

@@ -235,6 +235,14 @@ class Membership(models.Model):
     renewed_at = models.DateTimeField(null=True, blank=True)
     rejected_at = models.DateTimeField(null=True, blank=True)
     rejection_reason = models.TextField(blank=True)
+    # Private name and address (issue 9): seen by the member and the neighbourhood's trustees
+    # (for attestation and the paper desk), never public; the display name is separate.
+    # identity_key is an HMAC (receipt key) of the normalised name, house and postcode, so the
+    # same person is recognised across accounts, cards, kiosk and paper (communities.identity).
+    private_name = models.CharField("full name", max_length=200, blank=True)
+    private_house = models.CharField("house number or name", max_length=100, blank=True)
+    private_postcode = models.CharField("home postcode", max_length=8, blank=True)
+    identity_key = models.CharField(max_length=64, blank=True, db_index=True)
 
     objects = MembershipQuerySet.as_manager()
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("<slug:slug>/join/verify/", views.join_verify, name="join_verify"),
     path("<slug:slug>/membership/renew/", views.membership_renew, name="renew"),
     path("<slug:slug>/membership/leave/", views.membership_leave, name="leave"),
+    path("<slug:slug>/membership/private/", views.membership_private, name="private"),
     path("<slug:slug>/members/", views.members, name="members"),
     path("<slug:slug>/members/<int:pk>/attest/", views.member_attest, name="member_attest"),
     path("<slug:slug>/members/<int:pk>/reject/", views.member_reject, name="member_reject"),

@@ -301,3 +301,18 @@ COMMONPURSE = {
 
 # Absolute links in emails, e.g. https://commonpurse.example.org (no trailing slash).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# Receipt key (issue 9 point 6): keys the ballots' receipt hashes and the in-person identity keys,
+# apart from SECRET_KEY, so rotating one does not break the other. COMMONPURSE_RECEIPT_OLD_KEYS
+# (comma separated) are still tried for lookups, so this key can be rotated too. The fallback is
+# for a laptop only: refused outside DEBUG like the fallback SECRET_KEY (here, and by
+# voting.checks for a key that is too short).
+RECEIPT_KEY_DEVELOPMENT_DEFAULT = "insecure-local-only-common-purse-receipt-key"
+RECEIPT_KEY = env.str("COMMONPURSE_RECEIPT_KEY", default="") or RECEIPT_KEY_DEVELOPMENT_DEFAULT
+RECEIPT_OLD_KEYS = [k for k in env.list("COMMONPURSE_RECEIPT_OLD_KEYS", default=[]) if k]
+if not DEBUG and RECEIPT_KEY == RECEIPT_KEY_DEVELOPMENT_DEFAULT:
+    raise ImproperlyConfigured(
+        "COMMONPURSE_RECEIPT_KEY is not set and DJANGO_DEBUG is off. Set it to a long random "
+        "value in production (it keeps receipt codes and in-person identity keys secret), or "
+        "DJANGO_DEBUG=1 on a laptop."
+    )

@@ -7,5 +7,8 @@ The key is set in the environment before the settings load, so subprocesses the 
 import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-" + "not-for-production-" * 3)
+os.environ.setdefault(
+    "COMMONPURSE_RECEIPT_KEY", "test-only-receipt-key-" + "not-for-production-" * 3
+)
 
 from .settings import *  # noqa: E402, F403

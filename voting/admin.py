@@ -56,7 +56,13 @@ class ParticipationAdmin(ReadOnlyAdmin):
     list_display = ("pot", "channel", "voted_at")
     list_filter = ("channel",)
     list_select_related = ("pot",)
-    exclude = ("receipt_salt", "receipt_check", "in_person_key")
+    exclude = (
+        "receipt_salt",
+        "receipt_check",
+        "in_person_key",
+        "in_person_surname_key",
+        "in_person_house_key",
+    )
 
 
 @admin.register(PaperBatch)

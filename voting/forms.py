@@ -299,27 +299,27 @@ class BallotForm(forms.Form):
 
 
 class PaperVoterForm(forms.Form):
-    email = forms.EmailField(
-        label="Member's email address",
+    """The desk: find a member on the register, or record someone who is not on it."""
+
+    name = forms.CharField(label="Full name", max_length=200, required=False)
+    house = forms.CharField(label="House number or name", max_length=100, required=False)
+    postcode = forms.CharField(label="Home postcode", max_length=10, required=False)
+    age_band = forms.ChoiceField(
+        label="Age band",
         required=False,
-        help_text="For someone on the member register.",
+        choices=[("", "Ask only if they are not on the register"), *AgeBand.choices],
     )
-    name = forms.CharField(
-        label="Full name", required=False, help_text="For someone not on the register."
-    )
-    address = forms.CharField(
-        label="Address with postcode",
+    connection = forms.ChoiceField(
+        label="Connection to the area",
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Checked against everyone already marked, so nobody votes twice.",
+        choices=[("", "Ask only if they are not on the register"), *Connection.choices],
     )
+    near_match_decision = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def clean(self):
         data = super().clean()
-        if not data.get("email") and not (data.get("name") and data.get("address")):
-            raise forms.ValidationError(
-                "Enter the member's email address, or the full name and address."
-            )
+        if not (data.get("name") or data.get("postcode")):
+            raise forms.ValidationError("Enter the voter's name or postcode.")
         return data
 
 

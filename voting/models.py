@@ -218,8 +218,13 @@ class Participation(models.Model):
         on_delete=models.PROTECT,
         related_name="vote_participations",
     )
+    # In-person voters not on the register: HMAC (receipt key) of the normalised name, house and
+    # postcode (communities.identity), plus partial keys that flag near matches to a trustee.
     in_person_key = models.CharField(max_length=64, blank=True)
+    in_person_surname_key = models.CharField(max_length=64, blank=True)
+    in_person_house_key = models.CharField(max_length=64, blank=True)
     in_person_name = models.CharField(max_length=200, blank=True)
+    in_person_address = models.CharField(max_length=200, blank=True)
     channel = models.CharField(max_length=8, choices=Channel.choices)
     age_band = models.CharField(max_length=10, choices=AgeBand.choices, blank=True)
     # sha256(salt || receipt code): proves a returning voter holds their own receipt code,
@@ -227,8 +232,9 @@ class Participation(models.Model):
     receipt_salt = models.CharField(max_length=32, blank=True)
     receipt_check = models.CharField(max_length=64, blank=True)
     changes = models.PositiveSmallIntegerField(default=0)
+    # Who marked a paper voter at the desk (always set for paper: the database refuses none).
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     voted_at = models.DateTimeField(default=timezone.now)
 
@@ -249,6 +255,16 @@ class Participation(models.Model):
                 condition=Q(membership__isnull=False) | ~Q(in_person_key=""),
                 name="participation_has_voter",
             ),
+            models.CheckConstraint(
+                condition=~Q(channel="paper") | Q(recorded_by__isnull=False),
+                name="participation_paper_marked_by",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["round", "in_person_surname_key"], name="participation_surname_idx"
+            ),
+            models.Index(fields=["round", "in_person_house_key"], name="participation_house_idx"),
         ]
 
     def __str__(self) -> str:
@@ -264,7 +280,7 @@ class Ballot(models.Model):
     channel = models.CharField(max_length=8, choices=Channel.choices)
     # approval: [proposal ids]; cumulative: {proposal id: points}; ranking: [ids, best first]
     choices = models.JSONField()
-    # HMAC(SECRET_KEY, receipt code): the receipt lookup and a ballot change find it by this.
+    # HMAC(receipt key, receipt code): the receipt lookup and a ballot change find it by this.
     receipt_hash = models.CharField(max_length=64, blank=True)
     paper_batch = models.ForeignKey(
         "PaperBatch", null=True, blank=True, on_delete=models.CASCADE, related_name="ballots"
@@ -333,7 +349,11 @@ class PaperBatch(models.Model):
 
 class PaperEntry(models.Model):
     """One person's keying of a whole batch: `ballots` is a list, one item per paper ballot
-    (same shape as Ballot.choices, or null for a spoilt paper)."""
+    (same shape as Ballot.choices, or null for a spoilt paper).
+
+    Stack order matters only until both entries agree; then `ballots` is stored sorted and
+    `raw_text` is emptied, so the order papers were marked in cannot be lined up with them.
+    """
 
     batch = models.ForeignKey(PaperBatch, on_delete=models.CASCADE, related_name="entries")
     pass_no = models.PositiveSmallIntegerField()
@@ -341,7 +361,7 @@ class PaperEntry(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     ballots = models.JSONField()
-    raw_text = models.TextField()
+    raw_text = models.TextField(blank=True)
     keyed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

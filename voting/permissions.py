@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from django.utils import formats, timezone
 
-from accounts.permissions import is_verified
+from accounts.permissions import has_mfa, is_verified
 from communities.models import AgeBand, Neighbourhood
 from communities.permissions import (
     TRUSTEE_ROLES,
+    MfaRequiredError,
     active_membership,
     has_conflict,
     has_role,
     is_resident,
     is_trustee,
 )
+from config.errors import ForbiddenError
 
 from .models import VoteRound
 
@@ -96,11 +98,33 @@ def can_vote_in_round(user, round: VoteRound) -> bool:
     return voter_ineligibility(user, round) is None
 
 
+def _is_appointed_volunteer(user, round: VoteRound) -> bool:
+    if not is_verified(user):
+        return False
+    cache = user.__dict__.setdefault("_cp_volunteering", {})
+    if round.pk not in cache:
+        cache[round.pk] = round.volunteers.filter(user=user).exists()
+    return cache[round.pk]
+
+
 def can_enter_paper_ballots(user, round: VoteRound) -> bool:
-    """Trustees, or volunteers a trustee appointed for this round (with a verified email)."""
+    """Trustees, or volunteers a trustee appointed for this round: with a verified email and
+    two-factor authentication, like every power that acts on votes (issue 9 point 3)."""
     if can_manage_rounds(user, round.neighbourhood):
         return True
-    return is_verified(user) and round.volunteers.filter(user=user).exists()
+    return _is_appointed_volunteer(user, round) and has_mfa(user)
+
+
+def ensure_paper_keyer(user, round: VoteRound) -> None:
+    """Raise ForbiddenError for anyone who may not handle paper ballots, and MfaRequiredError
+    for a trustee or volunteer who has not set up two-factor (so the page prompts set-up)."""
+    if can_enter_paper_ballots(user, round):
+        return
+    if has_role(user, round.neighbourhood, TRUSTEE_ROLES) or _is_appointed_volunteer(user, round):
+        raise MfaRequiredError(
+            "Set up two-factor authentication before handling paper ballots: they are votes."
+        )
+    raise ForbiddenError("Only trustees and appointed volunteers can handle paper ballots.")
 
 
 def _conflicted_on(user, round: VoteRound) -> str | None:

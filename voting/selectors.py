@@ -307,3 +307,50 @@ def round_results(*, round: VoteRound) -> list[PotResults]:
             )
         )
     return out
+
+
+def paper_register_search(
+    *, round: VoteRound, name: str = "", house: str = "", postcode: str = ""
+) -> list:
+    """Members of the round's neighbourhood the desk may mean, found by their private name,
+    house and postcode (normalised: case, spaces, punctuation and initials do not matter).
+
+    Best matches first (same identity key, then same surname, then same house); at most 20.
+    Only the register's trustees and keyers see this (the view checks).
+    """
+    from communities.identity import IdentityParts, normalise_postcode_text
+    from communities.models import Membership
+
+    wanted = IdentityParts.of(name=name, house=house, postcode=postcode)
+    if not (wanted.surname or wanted.postcode):
+        return []
+    members = Membership.objects.active().filter(neighbourhood=round.neighbourhood)
+    if wanted.postcode:
+        members = members.filter(private_postcode=normalise_postcode_text(postcode))
+    if wanted.surname:
+        members = members.filter(private_name__icontains=wanted.surname)
+    ranked = []
+    for m in members.select_related("user")[:200]:
+        other = IdentityParts.of(
+            name=m.private_name, house=m.private_house, postcode=m.private_postcode
+        )
+        score = (
+            (other.text == wanted.text) * 4
+            + (other.surname == wanted.surname) * 2
+            + (bool(wanted.initial) and other.initial == wanted.initial)
+            + (bool(wanted.house) and other.house == wanted.house) * 2
+        )
+        if wanted.house and other.house != wanted.house and other.surname != wanted.surname:
+            continue
+        ranked.append((-score, m.private_name, m.pk, m))
+    if wanted.surname and len(ranked) < 20:
+        # Members who joined before private names were asked: by public name, ranked last.
+        legacy = (
+            Membership.objects.active()
+            .filter(neighbourhood=round.neighbourhood, private_name="")
+            .filter(user__display_name__icontains=wanted.surname)
+            .select_related("user")[:20]
+        )
+        ranked += [(1, m.user.display_name, m.pk, m) for m in legacy]
+    ranked.sort(key=lambda r: r[:3])
+    return [r[3] for r in ranked[:20]]

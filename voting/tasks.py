@@ -19,8 +19,15 @@ def rounds_advance_task() -> dict:
 
 
 @shared_task(time_limit=60, soft_time_limit=50)
-def ballot_receipt_email_task(user_id: int, pot_id: int, changed: bool) -> None:
-    """Tell the voter their vote was recorded (never the receipt code: queued rows are kept)."""
+def ballot_receipt_email_task(user_id: int, pot_id: int, changed, *legacy) -> None:
+    """Tell the voter their vote was recorded: no receipt code, no choices (docs/voting.md).
+
+    The code was shown once on the receipt page; an email copy would sit in mail logs and
+    mailboxes where, with the server's keys, it leads to the ballot. (`legacy` swallows the
+    code of messages queued by the old four-argument version, which is never used.)
+    """
+    if legacy:
+        changed = legacy[-1]
     user = get_user_model().objects.filter(pk=user_id).first()
     pot = Pot.objects.select_related("round").filter(pk=pot_id).first()
     if user is None or pot is None:
@@ -28,17 +35,16 @@ def ballot_receipt_email_task(user_id: int, pot_id: int, changed: bool) -> None:
     what = "changed your ballot" if changed else "voted"
     base = getattr(settings, "SITE_URL", "").rstrip("/")  # absolute links when configured
     send_mail(
-        subject=f"[Common Purse] Your receipt for “{pot.round.title}”",
+        subject=f"[Common Purse] Your vote in “{pot.round.title}” was recorded",
         message=(
-            f"Thank you: you {what} in “{pot.name}” of the vote “{pot.round.title}”.\n\n"
-            "Keep the receipt code the page showed you to check later that your ballot was counted"
-            + (
-                ", or to change your ballot before the vote closes"
-                if pot.round.allow_change
-                else ""
-            )
+            f"Thank you: you {what} in “{pot.name}” of the vote “{pot.round.title}”, "
+            "and your ballot was recorded.\n\n"
+            "For your secrecy this email does not repeat your receipt code or your choices. "
+            "Use the code you were shown (and printed or wrote down) when you voted to check "
+            "that your ballot was counted"
+            + (", or to change it before the vote closes" if pot.round.allow_change else "")
             + f": {base}{reverse('voting:receipt')}\n\n"
-            "The code does not show your choices, and nobody else can link it to you.\n"
+            "If you did not vote, tell the neighbourhood's trustees.\n"
         ),
         from_email=None,
         recipient_list=[user.email],

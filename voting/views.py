@@ -45,8 +45,10 @@ from .permissions import (
     can_open_round_now,
     can_publish_results,
     can_view_results,
+    ensure_paper_keyer,
     voter_ineligibility,
 )
+from .services.paper import NearMatchError
 
 
 def domain_errors(view):
@@ -392,8 +394,7 @@ def export_pb(request, pk, pot_pk):
 
 
 def _ensure_paper(request, round):
-    if not can_enter_paper_ballots(request.user, round):
-        raise ForbiddenError("Only trustees and appointed volunteers can handle paper ballots.")
+    ensure_paper_keyer(request.user, round)
 
 
 @login_required
@@ -405,14 +406,37 @@ def paper(request, pk):
     voter_form = PaperVoterForm(prefix="voter")
     batch_form = BatchForm(prefix="batch", round=round)
     volunteer_form = VolunteerForm(prefix="vol")
+    found = near = None
     if request.method == "POST":
         action = request.POST.get("action")
         try:
-            if action == "voter":
+            if action in ("search", "voter"):
                 voter_form = PaperVoterForm(request.POST, prefix="voter")
                 if voter_form.is_valid():
-                    _mark_voter(request, round, voter_form)
-                    return redirect("voting:paper", pk=round.pk)
+                    data = voter_form.cleaned_data
+                    if action == "search":
+                        found = selectors.paper_register_search(
+                            round=round,
+                            name=data["name"],
+                            house=data["house"],
+                            postcode=data["postcode"],
+                        )
+                    else:
+                        mark = services.paper_voter_mark(actor=request.user, round=round, **data)
+                        messages.success(request, f"{data['name']}: {mark.message}")
+                        return redirect("voting:paper", pk=round.pk)
+            elif action == "member":
+                membership = get_object_or_404(
+                    Membership.objects.select_related("user"),
+                    pk=request.POST.get("membership"),
+                    neighbourhood=round.neighbourhood,
+                )
+                mark = services.paper_voter_mark(
+                    actor=request.user, round=round, membership=membership
+                )
+                who = membership.private_name or membership.user.public_name
+                messages.success(request, f"{who} is marked as voting on paper. {mark.message}")
+                return redirect("voting:paper", pk=round.pk)
             elif action == "batch":
                 batch_form = BatchForm(request.POST, prefix="batch", round=round)
                 if batch_form.is_valid():
@@ -441,10 +465,10 @@ def paper(request, pk):
                     return redirect("voting:paper", pk=round.pk)
         except ForbiddenError:
             raise
+        except NearMatchError as exc:
+            near = exc
         except ApplicationError as exc:
-            form = {"voter": voter_form, "batch": batch_form, "volunteer": volunteer_form}.get(
-                action, voter_form
-            )
+            form = {"batch": batch_form, "volunteer": volunteer_form}.get(action, voter_form)
             form.add_error(None, exc.message)
     return render(
         request,
@@ -454,33 +478,14 @@ def paper(request, pk):
             "voter_form": voter_form,
             "batch_form": batch_form,
             "volunteer_form": volunteer_form,
+            "found": found,
+            "near": near,
             "batches": selectors.paper_batches(round=round),
             "tally": selectors.paper_tally(round=round),
             "volunteers": round.volunteers.select_related("user"),
             "can_manage": can_manage_rounds(request.user, round.neighbourhood),
         },
     )
-
-
-def _mark_voter(request, round, form):
-    data = form.cleaned_data
-    if data["email"]:
-        membership = (
-            Membership.objects.filter(
-                neighbourhood=round.neighbourhood, user__email__iexact=data["email"]
-            )
-            .select_related("user")
-            .first()
-        )
-        if membership is None:
-            raise ApplicationError("That email address is not on this neighbourhood's register.")
-        mark = services.paper_voter_mark(actor=request.user, round=round, membership=membership)
-        messages.success(request, f"{membership.user} is marked as voting on paper. {mark.message}")
-    else:
-        mark = services.paper_voter_mark(
-            actor=request.user, round=round, name=data["name"], address=data["address"]
-        )
-        messages.success(request, f"{data['name']} is recorded as voting in person. {mark.message}")
 
 
 @login_required

@@ -9,6 +9,7 @@ from .interests import conflict_declare, interest_declare, interest_end
 from .memberships import (
     membership_attest,
     membership_leave,
+    membership_private_update,
     membership_reject,
     membership_renew,
     membership_request,
@@ -49,6 +50,7 @@ __all__ = [
     "membership_attest",
     "membership_confirm_in_person",
     "membership_leave",
+    "membership_private_update",
     "membership_reject",
     "membership_renew",
     "membership_request",

@@ -16,6 +16,7 @@ from audit.services import audit_record, neighbourhood_stream
 from config.errors import ApplicationError, ForbiddenError, StateError
 
 from .. import permissions as perms
+from ..identity import identity_key
 from ..models import (
     AccessCode,
     AgeBand,
@@ -98,9 +99,21 @@ def _mark_verified(
 
 @transaction.atomic
 def membership_request(
-    *, actor, neighbourhood: Neighbourhood, connection: str, age_band: str, postcode: str
+    *,
+    actor,
+    neighbourhood: Neighbourhood,
+    connection: str,
+    age_band: str,
+    postcode: str,
+    private_name: str = "",
+    private_house: str = "",
+    private_postcode: str = "",
 ) -> Membership:
-    """Ask to join, stating connection, age band and postcode; it waits for verification."""
+    """Ask to join, stating connection, age band and postcode; it waits for verification.
+
+    The private name and address (kept for trustees and the paper desk, never public) are
+    given here too; an empty home postcode means the postcode given for the connection.
+    """
     neighbourhood = Neighbourhood.objects.select_for_update().get(pk=neighbourhood.pk)
     if not perms.can_join_neighbourhood(actor, neighbourhood):
         if not perms.is_verified(actor):
@@ -132,6 +145,8 @@ def membership_request(
     membership.rejected_at = None
     membership.rejection_reason = ""
     membership.created_at = timezone.now()
+    if private_name or private_house:
+        _set_private(membership, private_name, private_house, private_postcode or postcode)
     clean(membership)
     membership.save()
     audit_record(
@@ -362,3 +377,42 @@ def memberships_expire(*, at=None) -> int:
             stream=neighbourhood_stream(neighbourhood_id),
         )
     return len(due)
+
+
+def _set_private(membership: Membership, name: str, house: str, postcode: str) -> None:
+    name, house = " ".join((name or "").split()), " ".join((house or "").split())
+    if not name or not house or not (postcode or "").strip():
+        raise ApplicationError(
+            "Enter your full name, your house number or name, and your home postcode."
+        )
+    membership.private_name = name[:200]
+    membership.private_house = house[:100]
+    membership.private_postcode = normalise_postcode(postcode)
+    membership.identity_key = identity_key(
+        name=membership.private_name,
+        house=membership.private_house,
+        postcode=membership.private_postcode,
+    )
+
+
+@transaction.atomic
+def membership_private_update(
+    *, actor, membership: Membership, private_name: str, private_house: str, private_postcode: str
+) -> Membership:
+    """The member corrects their private name and address (trustees see it, nobody else)."""
+    membership = _locked(membership)
+    if membership.user_id != getattr(actor, "pk", None):
+        raise ForbiddenError("Only the member can change their private name and address.")
+    _set_private(membership, private_name, private_house, private_postcode)
+    clean(membership)
+    membership.save(
+        update_fields=["private_name", "private_house", "private_postcode", "identity_key"]
+    )
+    # The audit trail is public to trustees: say that it changed, not what it says.
+    audit_record(
+        action="communities.membership_private_updated",
+        actor=actor,
+        obj=membership,
+        changes={"fields": ["private_name", "private_house", "private_postcode"]},
+    )
+    return membership

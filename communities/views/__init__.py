@@ -4,7 +4,7 @@ Domain errors that are not about the form (ForbiddenError, MfaRequiredError, Not
 propagate to communities.middleware.MfaPromptMiddleware, which turns them into pages.
 """
 
-from .joining import join, join_verify, membership_leave, membership_renew
+from .joining import join, join_verify, membership_leave, membership_private, membership_renew
 from .neighbourhoods import (
     neighbourhood_detail,
     neighbourhood_edit,
@@ -43,6 +43,7 @@ __all__ = [
     "members",
     "partnership_exception",
     "membership_leave",
+    "membership_private",
     "membership_renew",
     "neighbourhood_detail",
     "neighbourhood_edit",

@@ -16,6 +16,7 @@ from .. import selectors, services
 from ..forms import (
     AccessCodeForm,
     JoinForm,
+    PrivateDetailsForm,
 )
 from ..models import Membership
 from ._common import _detail, _form_error
@@ -129,3 +130,44 @@ def membership_leave(request: HttpRequest, slug: str) -> HttpResponse:
         messages.success(request, f"You have left {nb.name}.")
         return _detail(nb)
     return render(request, "communities/leave.html", {"nb": nb})
+
+
+@login_required
+def membership_private(request: HttpRequest, slug: str) -> HttpResponse:
+    """The member's private name and address: theirs to correct, seen by trustees only."""
+    nb = selectors.neighbourhood_get(user=request.user, slug=slug)
+    membership = selectors.membership_for(user=request.user, neighbourhood=nb)
+    if membership is None:
+        raise NotFoundError("You are not a member here.")
+    form = PrivateDetailsForm(
+        request.POST or None,
+        initial={
+            "private_name": membership.private_name,
+            "private_house": membership.private_house,
+            "private_postcode": membership.private_postcode,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.membership_private_update(
+                actor=request.user, membership=membership, **form.cleaned_data
+            )
+        except ForbiddenError:
+            raise
+        except ApplicationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, "Your private name and address are saved.")
+            return _detail(nb)
+    return render(
+        request,
+        "communities/form_page.html",
+        {
+            "form": form,
+            "title": "Your private name and address",
+            "submit": "Save",
+            "nb": nb,
+            "intro": f"Only {nb.name}'s trustees see these, to confirm you and to make sure "
+            "nobody votes twice. They are never shown in public.",
+        },
+    )

@@ -35,7 +35,13 @@ def find_and_ask_to_join(client, postcode: str, connection: str = "lives"):
     assert "<script" not in html
     response = client.post(
         "/neighbourhoods/hollin-bank/join/",
-        {"connection": connection, "age_band": "25_34", "postcode": postcode},
+        {
+            "connection": connection,
+            "age_band": "25_34",
+            "postcode": postcode,
+            "private_name": "Rita Resident",
+            "private_house": "1 Hope Road",
+        },
     )
     assert response.status_code == 302
     assert response["Location"] == "/neighbourhoods/hollin-bank/join/verify/"
@@ -86,7 +92,13 @@ def test_bad_postcode_is_shown_on_the_field_and_changes_nothing(client, geograph
     sign_up(client, "typo@example.net")
     response = client.post(
         "/neighbourhoods/hollin-bank/join/",
-        {"connection": "lives", "age_band": "25_34", "postcode": "ABC 123"},
+        {
+            "connection": "lives",
+            "age_band": "25_34",
+            "postcode": "ABC 123",
+            "private_name": "Tom Typo",
+            "private_house": "2",
+        },
     )
     assert response.status_code == 200
     html = response.content.decode()

@@ -176,7 +176,13 @@ def test_a_lapsed_member_can_ask_again_before_the_nightly_sweep(geography, clien
     client.force_login(other.user)
     client.post(
         f"/neighbourhoods/{nb.slug}/join/",
-        {"connection": "lives", "age_band": "35_49", "postcode": "ZZ1 1AB"},
+        {
+            "connection": "lives",
+            "age_band": "35_49",
+            "postcode": "ZZ1 1AB",
+            "private_name": "Lapsed Member",
+            "private_house": "3",
+        },
     )
     other.refresh_from_db()
     # a rejoin is a new request: pending until attested, with no expiry until then

@@ -26,6 +26,7 @@ def test_check_deploy_is_clean_with_production_variables():
             "DJANGO_DEBUG": "0",
             "DJANGO_SECRET_KEY": "x7!kq2-production-like-secret-" + "a9Zt" * 10,
             "DJANGO_ALLOWED_HOSTS": "commonpurse.example.org",
+            "COMMONPURSE_RECEIPT_KEY": "r3ceipt-production-like-key-" + "Qp7w" * 10,
         },
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -38,3 +39,20 @@ def test_check_deploy_flags_the_development_secret_key():
     )
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stdout + result.stderr
+
+
+def test_check_deploy_flags_the_development_receipt_key():
+    result = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        env_extra={
+            "DJANGO_DEBUG": "0",
+            "DJANGO_SECRET_KEY": "x7!kq2-production-like-secret-" + "a9Zt" * 10,
+            "DJANGO_ALLOWED_HOSTS": "commonpurse.example.org",
+            "COMMONPURSE_RECEIPT_KEY": "",
+        },
+    )
+    assert result.returncode != 0
+    assert "COMMONPURSE_RECEIPT_KEY" in result.stdout + result.stderr

@@ -40,3 +40,17 @@ def round_with_pot(
 
 def proposal_ids(pot) -> list[int]:
     return list(pot.items.order_by("number").values_list("proposal_id", flat=True))
+
+
+def postcode_in_area(postcode: str = "HP11AA", *, ward_code: str = "E05000001"):
+    """A postcode-table row inside the factories' default neighbourhood area (ward E05000001)."""
+    from communities.models import Postcode
+
+    return Postcode.objects.get_or_create(postcode=postcode, defaults={"ward_code": ward_code})[0]
+
+
+def keyer(neighbourhood, **kwargs):
+    """A resident with two-factor set up, as paper keyers need (issue 9 point 3)."""
+    from tests.factories import MembershipFactory, UserFactory
+
+    return MembershipFactory(neighbourhood=neighbourhood, user=UserFactory(mfa=True), **kwargs).user

@@ -14,7 +14,7 @@ from voting.services import ballot_cast, receipt_lookup
 pytestmark = pytest.mark.django_db
 
 
-def test_cast_creates_participation_and_ballot_and_emails_receipt(
+def test_cast_creates_participation_and_ballot_and_emails_a_notice_without_the_code(
     django_capture_on_commit_callbacks,
 ):
     # given
@@ -28,7 +28,8 @@ def test_cast_creates_participation_and_ballot_and_emails_receipt(
     assert Participation.objects.get(pot=pot).membership.user == voter
     ballot = Ballot.objects.get(pot=pot)
     assert ballot.choices == sorted([a, b])
-    assert result.receipt_code not in mail.outbox[-1].body  # the code is never queued
+    assert result.receipt_code not in mail.outbox[-1].body  # shown once, on the page only
+    assert "recorded" in mail.outbox[-1].body
     assert mail.outbox[-1].to == [voter.email]
     assert receipt_lookup(code=result.receipt_code).pot == pot
     assert receipt_lookup(code=result.receipt_code.lower().replace("-", " ")).pot == pot

@@ -23,6 +23,7 @@ from tests.factories import (
     resident,
     trustee,
 )
+from tests.voting.factories import keyer, postcode_in_area
 from voting.models import Ballot, PaperBatch, Participation, VoteRound
 from voting.tasks import rounds_advance_task
 
@@ -56,7 +57,7 @@ def test_round_from_setup_to_published_results(client, method, tmp_path, monkeyp
         for title, cost in costs.items()
     }
     voters = [resident(place) for _ in range(6)]
-    volunteer = resident(place)
+    volunteer = keyer(place)
     paper_voter = resident(place)
     now = timezone.now().replace(microsecond=0)
     opens, closes = now + timedelta(hours=1), now + timedelta(days=7)
@@ -139,14 +140,26 @@ def test_round_from_setup_to_published_results(client, method, tmp_path, monkeyp
     paper_url = reverse("voting:paper", args=[round.pk])
     _post(client, paper_url, {"action": "volunteer", "vol-email": volunteer.email})
     client.force_login(volunteer)
-    _post(client, paper_url, {"action": "voter", "voter-email": paper_voter.email})
+    _post(
+        client,
+        paper_url,
+        {"action": "member", "membership": paper_voter.memberships.get(neighbourhood=place).pk},
+    )
     assert Participation.objects.get(membership__user=paper_voter).channel == "paper"
     # the batch below holds three papers, so three people were given papers at the desk
-    for name in ("Ada Lovelace", "Mary Seacole"):
+    postcode_in_area("HP11AA")
+    for name, house in (("Ada Lovelace", "1"), ("Mary Seacole", "2")):
         _post(
             client,
             paper_url,
-            {"action": "voter", "voter-name": name, "voter-address": f"{name}, 1 High St"},
+            {
+                "action": "voter",
+                "voter-name": name,
+                "voter-house": house,
+                "voter-postcode": "HP1 1AA",
+                "voter-age_band": "35_49",
+                "voter-connection": "lives",
+            },
         )
     client.force_login(paper_voter)
     assert b"already voted" in client.get(ballot_url).content  # no second vote online

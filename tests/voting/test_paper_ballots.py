@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from communities.identity import identity_key
 from config.errors import ApplicationError, ForbiddenError, StateError
 from tests.factories import NeighbourhoodFactory, UserFactory, resident, trustee
-from tests.voting.factories import proposal_ids, round_with_pot
+from tests.voting.factories import keyer, postcode_in_area, proposal_ids, round_with_pot
 from voting.models import Ballot, Participation
 from voting.services import (
     ballot_cast,
@@ -28,7 +29,7 @@ def setup():
         place, channel_paper=True, ballot_method="k_approval", max_choices=2
     )
     chair = trustee(place)
-    helper = resident(place)
+    helper = keyer(place)
     volunteer_appoint(actor=chair, round=round, user=helper)
     return round, pot, chair, helper
 
@@ -47,21 +48,46 @@ def test_online_voter_cannot_vote_on_paper_and_back(setup):
 
 def test_in_person_voters_are_recorded_once_by_name_and_address(setup):
     round, _, _, helper = setup
-    paper_voter_mark(actor=helper, round=round, name="Ada  Lovelace", address="1 High St, AB1 2CD")
+    postcode_in_area("AB12CD")
+    person = {"age_band": "35_49", "connection": "lives"}
+    paper_voter_mark(
+        actor=helper,
+        round=round,
+        name="Ada  Lovelace",
+        house="1 High St",
+        postcode="AB1 2CD",
+        **person,
+    )
     with pytest.raises(StateError, match="already voted on paper"):
         paper_voter_mark(
-            actor=helper, round=round, name="ada lovelace", address="1 High St., ab12cd"
+            actor=helper, round=round, name="ada lovelace", house="1", postcode="ab12cd", **person
         )
     assert Participation.objects.filter(channel="paper").count() == 1
     stored = Participation.objects.get()
-    assert "High" not in stored.in_person_key  # the address is kept only as a keyed hash
+    assert "lovelace" not in stored.in_person_key  # the identity is kept only as a keyed hash
+    assert stored.recorded_by == helper
 
 
 def test_a_registered_member_is_marked_by_membership_not_by_name(setup):
     round, _, _, helper = setup
-    member = resident(round.neighbourhood)
+    postcode_in_area("AB12CD")
+    resident(
+        round.neighbourhood,
+        private_name="Rita Resident",
+        private_house="1 Hope Road",
+        private_postcode="AB12CD",
+        identity_key=identity_key(name="Rita Resident", house="1", postcode="AB12CD"),
+    )
     with pytest.raises(ApplicationError, match="member register"):
-        paper_voter_mark(actor=helper, round=round, name=member.display_name, address="x")
+        paper_voter_mark(
+            actor=helper,
+            round=round,
+            name="R. Resident",
+            house="1 Hope Rd",
+            postcode="AB1 2CD",
+            age_band="35_49",
+            connection="lives",
+        )
 
 
 def test_ineligible_member_cannot_be_marked(setup):

@@ -63,7 +63,7 @@ def test_desk_page_shows_the_skipped_pots(client):
     client.force_login(chair)
     response = client.post(
         reverse("voting:paper", args=[round.pk]),
-        {"action": "voter", "voter-email": voter.email},
+        {"action": "member", "membership": voter.memberships.get().pk},
         follow=True,
     )
     page = response.content.decode()

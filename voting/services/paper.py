@@ -1,164 +1,44 @@
-"""Paper voting: marking paper voters in the register, and double-keyed batches of ballots.
+"""Paper voting: marking paper voters against the register, and double-keyed batches of ballots.
 
-A batch counts only when two different people have keyed it and both entries agree ballot by
-ballot; differences are listed, never merged. Keying format, one line per ballot paper, using
-the numbers printed on the paper: "1, 4, 5" (choices; for a ranking, best first), "2:3, 5:2"
-(cumulative: number:points), "x" for a spoilt paper.
+Marking paper voters against the register is in paper_desk.py (names re-exported here).
+
+A batch counts only when two different people (two accounts with two-factor and, where both
+have given one, two different private identities) have keyed it and both entries agree ballot
+by ballot; differences are listed, never merged. Once agreed, the entries are stored sorted and
+the keyed text dropped: the stack order of the papers could line up with the order voters were
+marked at the desk. Keying format, one line per ballot paper, using the numbers printed on the
+paper: "1, 4, 5" (choices; for a ranking, best first), "2:3, 5:2" (cumulative: number:points),
+"x" for a spoilt paper.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import json
 import re
-import unicodedata
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from audit.services import audit_record
-from communities.models import AgeBand, Membership
-from config.errors import ApplicationError, ForbiddenError, StateError
+from communities.identity import IdentityParts
+from communities.models import Membership
+from config.errors import ApplicationError, StateError
 
 from ..models import Ballot as BallotRow
-from ..models import BallotMethod, Channel, PaperBatch, PaperEntry, Participation, Pot, VoteRound
-from ..permissions import can_enter_paper_ballots, window_refusal
+from ..models import BallotMethod, Channel, PaperBatch, PaperEntry, Pot, VoteRound
 from ._common import S, clean, lock_round
 from .ballots import validate_choices
+from .paper_desk import (
+    NearMatch,
+    NearMatchError,
+    PaperMark,
+    in_person_parts,
+    paper_voter_mark,
+)
+from .paper_desk import ensure_keyer as _ensure_keyer
 
 SPOILT = ("x", "spoilt", "spoiled")
-
-
-def _ensure_keyer(actor, round: VoteRound) -> None:
-    if not can_enter_paper_ballots(actor, round):
-        raise ForbiddenError("Only trustees and appointed volunteers can handle paper ballots.")
-    if not round.channel_paper:
-        raise StateError("This vote does not take paper ballots.")
-
-
-def _normalise_text(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text or "")
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-    return " ".join(re.sub(r"[^a-z0-9 ]", " ", text).split())
-
-
-def in_person_key(name: str, address: str) -> str:
-    """A keyed hash of the normalised name and address: equal people give equal keys, and
-    the register keeps no address in clear."""
-    address_norm = re.sub(r"[^a-z0-9]", "", _normalise_text(address))
-    message = f"{_normalise_text(name)}|{address_norm}".encode()
-    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
-
-
-def _eligible_membership_refusal(round: VoteRound, membership: Membership) -> str | None:
-    if membership.neighbourhood_id != round.neighbourhood_id or not membership.is_active:
-        return "This person is not a verified member of the neighbourhood."
-    if round.eligible_connections and membership.connection not in round.eligible_connections:
-        return "This person's connection to the area is not eligible in this vote."
-    if round.min_age_band and AgeBand.rank(membership.age_band) < AgeBand.rank(round.min_age_band):
-        return "This person is below the vote's minimum age."
-    return None
-
-
-@dataclass
-class PaperMark:
-    """What marking a paper voter did: the pots marked, and the pots skipped with the reason."""
-
-    created: list[Participation]
-    skipped: list[tuple[Pot, str]]
-
-    @property
-    def message(self) -> str:
-        """For the desk: which pots to hand papers for, and which not."""
-        marked = ", ".join(f"“{p.pot.name}”" for p in self.created)
-        text = f"Give them ballot papers for {marked}."
-        if self.skipped:
-            text += " Not for " + "; ".join(
-                f"“{pot.name}” (already voted {how})" for pot, how in self.skipped
-            )
-            text += "."
-        return text
-
-
-@transaction.atomic
-def paper_voter_mark(
-    *,
-    actor,
-    round: VoteRound,
-    membership: Membership | None = None,
-    name: str = "",
-    address: str = "",
-) -> PaperMark:
-    """Record that someone was given paper ballots, in every pot of the round where they have
-    not voted yet.
-
-    Someone who voted online in one pot may still vote on paper in the others, so pots already
-    voted in are skipped and reported (the desk hands papers for the rest only); it is refused
-    only when no pot is left. A member is marked by membership, so an online vote and a paper
-    vote collide on the same unique constraint. Someone not on the register is recorded by a
-    normalised name and address (their own unique constraint), after checking that the name is
-    not a registered member's.
-    """
-    round = lock_round(round)
-    _ensure_keyer(actor, round)
-    refusal = window_refusal(round)
-    if refusal:
-        raise StateError(f"Paper voters can only be marked while the vote is open. {refusal}")
-    fields: dict = {}
-    if membership is not None:
-        refusal = _eligible_membership_refusal(round, membership)
-        if refusal:
-            raise ApplicationError(refusal)
-        fields = {"membership": membership, "age_band": membership.age_band}
-        who = {"membership_id": membership.pk}
-    else:
-        if not name.strip() or not address.strip():
-            raise ApplicationError("Enter the voter's full name and address.")
-        registered = Membership.objects.active().filter(
-            neighbourhood=round.neighbourhood, user__display_name__iexact=name.strip()
-        )
-        if registered.exists():
-            raise ApplicationError(
-                "Someone with this name is on the member register: find them there and mark "
-                "them by membership instead."
-            )
-        fields = {"in_person_key": in_person_key(name, address), "in_person_name": name.strip()}
-        who = {"in_person": True}
-    created: list[Participation] = []
-    skipped: list[tuple[Pot, str]] = []
-    for pot in round.pots.all():
-        already = Participation.objects.filter(pot=pot, **_identity(fields)).first()
-        if already is not None:
-            skipped.append((pot, "online" if already.channel == Channel.ONLINE else "on paper"))
-            continue
-        try:
-            with transaction.atomic():
-                created.append(
-                    Participation.objects.create(
-                        round=round, pot=pot, channel=Channel.PAPER, recorded_by=actor, **fields
-                    )
-                )
-        except IntegrityError:
-            skipped.append((pot, "online or on paper"))
-    if not created:
-        where = "; ".join(f"{how} in “{pot.name}”" for pot, how in skipped)
-        raise StateError(f"This person has already voted {where}: there is no pot left.")
-    audit_record(
-        action="voting.paper_voter_marked",
-        actor=actor,
-        obj=round,
-        actor_role="volunteer",
-        changes={**who, "pots": [p.pot_id for p in created], "skipped": [p.pk for p, _ in skipped]},
-    )
-    return PaperMark(created=created, skipped=skipped)
-
-
-def _identity(fields: dict) -> dict:
-    if "membership" in fields:
-        return {"membership": fields["membership"]}
-    return {"in_person_key": fields["in_person_key"]}
 
 
 @transaction.atomic
@@ -286,7 +166,7 @@ def paper_entry_submit(*, actor, batch: PaperBatch, text: str) -> PaperBatch:
         raise ApplicationError(
             f"You keyed {len(ballots)} ballot papers, but the batch has {batch.declared_count}."
         )
-    entries = {e.pass_no: e for e in batch.entries.all()}
+    entries = {e.pass_no: e for e in batch.entries.select_related("keyed_by")}
     mine = next((e for e in entries.values() if e.keyed_by_id == actor.pk), None)
     if mine is not None:
         if batch.status != PaperBatch.Status.MISMATCH:
@@ -296,6 +176,12 @@ def paper_entry_submit(*, actor, batch: PaperBatch, text: str) -> PaperBatch:
     else:
         if len(entries) >= 2:
             raise StateError("Only the two people who keyed this batch can key it again.")
+        for other in entries.values():
+            if same_person(actor, other.keyed_by):
+                raise StateError(
+                    "The other entry of this batch was keyed by the same person under another "
+                    "account. A different person must key the second entry."
+                )
         PaperEntry.objects.create(
             batch=batch, pass_no=len(entries) + 1, keyed_by=actor, ballots=ballots, raw_text=text
         )
@@ -305,15 +191,7 @@ def paper_entry_submit(*, actor, batch: PaperBatch, text: str) -> PaperBatch:
     elif entries[1].ballots == entries[2].ballots:
         batch.status = PaperBatch.Status.AGREED
         batch.agreed_at = timezone.now()
-        BallotRow.objects.bulk_create(
-            [
-                BallotRow(
-                    round=round, pot=batch.pot, channel=Channel.PAPER, choices=b, paper_batch=batch
-                )
-                for b in ballots
-                if b is not None
-            ]
-        )
+        _agreed_ballots_store(round, batch, ballots, entries.values())
     else:
         batch.status = PaperBatch.Status.MISMATCH
     batch.save(update_fields=["status", "agreed_at"])
@@ -325,3 +203,68 @@ def paper_entry_submit(*, actor, batch: PaperBatch, text: str) -> PaperBatch:
         changes={"entries": len(entries)},
     )
     return batch
+
+
+def _canonical(ballot) -> str:
+    return json.dumps(ballot, sort_keys=True, separators=(",", ":"))
+
+
+def _agreed_ballots_store(round: VoteRound, batch: PaperBatch, ballots: list, entries) -> None:
+    """Insert an agreed batch's ballots in a random order and forget the stack order.
+
+    The papers' order in the stack can follow the order voters were marked at the desk (the
+    participations' order), so neither the ballot rows nor the kept entries may keep it: the
+    entries are stored sorted (what a recount needs) and the keyed text is dropped. A batch
+    agreed after close is reshuffled with the round's ballots, like online ballots at close.
+    """
+    from .rounds import _ballots_reshuffle, _shuffle
+
+    rows = [
+        BallotRow(round=round, pot=batch.pot, channel=Channel.PAPER, choices=b, paper_batch=batch)
+        for b in ballots
+        if b is not None
+    ]
+    _shuffle(rows)
+    BallotRow.objects.bulk_create(rows)
+    canonical = sorted(ballots, key=lambda b: (b is None, _canonical(b)))
+    for entry in entries:
+        entry.ballots, entry.raw_text = canonical, ""
+        entry.save(update_fields=["ballots", "raw_text"])
+    if round.status != S.OPEN:
+        _ballots_reshuffle(round)
+
+
+def keyer_identities(user) -> set[str]:
+    """The normalised private identities of a keyer's memberships (any neighbourhood), from
+    the private name and address themselves, so a receipt-key rotation changes nothing."""
+    found = set()
+    for name, house, postcode in Membership.objects.filter(user=user).values_list(
+        "private_name", "private_house", "private_postcode"
+    ):
+        parts = IdentityParts.of(name=name, house=house, postcode=postcode)
+        if parts.complete:
+            found.add(parts.text)
+    return found
+
+
+def same_person(a, b) -> bool:
+    """Two accounts are one person when they are one account, or when both have given a
+    private name and address and those give the same identity key (issue 9 point 3)."""
+    if a.pk == b.pk:
+        return True
+    return bool(keyer_identities(a) & keyer_identities(b))
+
+
+__all__ = [
+    "Mismatch",
+    "NearMatch",
+    "NearMatchError",
+    "PaperMark",
+    "batch_mismatches",
+    "in_person_parts",
+    "paper_batch_create",
+    "paper_entry_submit",
+    "paper_voter_mark",
+    "parse_keyed_text",
+    "same_person",
+]
