@@ -144,7 +144,7 @@ def test_with_redis_down_every_action_succeeds_and_after_it_returns_each_email_g
     delivered = sorted((m.to[0], m.subject) for m in mail.outbox[sent_before:])
     assert delivered == sorted(
         [
-            (voter.email, f"[Common Purse] Your receipt for “{round.title}”"),
+            (voter.email, f"[Common Purse] Your vote in “{round.title}” was recorded"),
             (proposer.email, "A new comment on your proposal"),
         ]
     )

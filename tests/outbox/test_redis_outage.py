@@ -247,7 +247,7 @@ def test_redis_killed_mid_run_nothing_waits_and_every_notice_is_sent_once(
     assert sent == sorted(
         [
             (proposer.email, "A new comment on your proposal"),  # before the outage
-            (voter.email, f"[Common Purse] Your receipt for “{vote_round.title}”"),
+            (voter.email, f"[Common Purse] Your vote in “{vote_round.title}” was recorded"),
             (proposer.email, "A new comment on your proposal"),  # during it
         ]
     )
