@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import factory
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -123,16 +125,25 @@ def resident(neighbourhood, **kwargs) -> User:
     return MembershipFactory(neighbourhood=neighbourhood, **kwargs).user
 
 
+_trustee_numbers = itertools.count(1)
+
+
 def trustee(neighbourhood, *, role=Role.TRUSTEE, mfa=True, resident_too=True) -> User:
     """A trustee (with two-factor set up unless mfa=False), usually also a resident confirmed
     in person (so they count as a resident in the partnership health)."""
     user = UserFactory(mfa=mfa)
     RoleAssignment.objects.create(user=user, neighbourhood=neighbourhood, role=role)
     if resident_too:
+        n = next(_trustee_numbers)
         MembershipFactory(
             user=user,
             neighbourhood=neighbourhood,
             verification_method=VerificationMethod.ATTESTATION,
+            # a private name and address, as trustees confirmed in person give (paper keyers
+            # are told apart by them)
+            private_name=f"Tess Trustee{n}",
+            private_house=str(n),
+            private_postcode="HP1 1AA",
         )
     return user
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 
 import factory
@@ -49,8 +50,20 @@ def postcode_in_area(postcode: str = "HP11AA", *, ward_code: str = "E05000001"):
     return Postcode.objects.get_or_create(postcode=postcode, defaults={"ward_code": ward_code})[0]
 
 
+_keyer_numbers = itertools.count(1)
+
+
 def keyer(neighbourhood, **kwargs):
-    """A resident with two-factor set up, as paper keyers need (issue 9 point 3)."""
+    """A resident with two-factor set up and a private name and address, as paper keyers need
+    (issue 9 point 3)."""
     from tests.factories import MembershipFactory, UserFactory
 
-    return MembershipFactory(neighbourhood=neighbourhood, user=UserFactory(mfa=True), **kwargs).user
+    n = next(_keyer_numbers)
+    details = {
+        "private_name": f"Kim Keyer{n}",
+        "private_house": str(n),
+        "private_postcode": "HP1 1AA",
+    }
+    return MembershipFactory(
+        neighbourhood=neighbourhood, user=UserFactory(mfa=True), **{**details, **kwargs}
+    ).user

@@ -99,3 +99,18 @@ def test_one_person_with_two_accounts_cannot_key_both_entries(paper_round):
     )
     volunteer_appoint(actor=chair, round=round, user=other)
     assert paper_entry_submit(actor=other, batch=batch, text="1").status == "agreed"
+
+
+def test_a_keyer_with_no_name_and_address_on_the_register_cannot_key(paper_round):
+    # given: one person who holds the trustee account and, under a second email, a volunteer
+    # account with no membership, so nothing on the register says who is behind it
+    round, pot, chair = paper_round
+    batch = paper_batch_create(actor=chair, round=round, pot=pot, event="Fair", declared_count=1)
+    paper_entry_submit(actor=chair, batch=batch, text="1")
+    second_account = UserFactory(mfa=True)
+    volunteer_appoint(actor=chair, round=round, user=second_account)
+    # when / then: the second account cannot key the other entry, since nobody can tell
+    # that it is a different person
+    with pytest.raises(StateError, match="full name and address"):
+        paper_entry_submit(actor=second_account, batch=batch, text="1")
+    assert PaperEntry.objects.count() == 1 and not Ballot.objects.exists()

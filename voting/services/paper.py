@@ -166,6 +166,14 @@ def paper_entry_submit(*, actor, batch: PaperBatch, text: str) -> PaperBatch:
         raise ApplicationError(
             f"You keyed {len(ballots)} ballot papers, but the batch has {batch.declared_count}."
         )
+    if not keyer_identities(actor):
+        # Two accounts of one person are told apart only by the name and address on the
+        # register: an account with none could be anyone, the first keyer included.
+        raise StateError(
+            "Keying paper ballots needs your full name and address on the register (as a "
+            "member of a neighbourhood), so that the two entries of a batch can be shown to "
+            "come from two different people."
+        )
     entries = {e.pass_no: e for e in batch.entries.select_related("keyed_by")}
     mine = next((e for e in entries.values() if e.keyed_by_id == actor.pk), None)
     if mine is not None:
