@@ -9,7 +9,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
+from accounts.services import user_preferences_update
 from communities.models import Neighbourhood
+from config.errors import ApplicationError
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -98,11 +100,13 @@ def preferences(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = PreferencesForm(request.POST)
         if form.is_valid():
-            for name in fields:
-                setattr(user, name, form.cleaned_data[name])
-            user.save(update_fields=fields)
-            messages.success(request, "Your preferences are saved.")
-            return redirect("preferences")
+            try:
+                user_preferences_update(user=user, **form.cleaned_data)
+            except ApplicationError as exc:
+                form.add_error(exc.extra.get("field"), exc.message)
+            else:
+                messages.success(request, "Your preferences are saved.")
+                return redirect("preferences")
     else:
         form = PreferencesForm(initial={name: getattr(user, name) for name in fields})
     return render(request, "account/preferences.html", {"form": form})
