@@ -14,6 +14,7 @@ from django.utils.text import slugify
 
 from audit.services import audit_record
 from config.errors import ApplicationError, ForbiddenError, StateError
+from config.text import has_control_characters, spoofing_problem
 
 from .. import permissions as perms
 from ..models import AreaUnit, GeographyUnit, Neighbourhood, Role, RoleAssignment
@@ -187,6 +188,18 @@ def parse_boundary(value: str | dict | None) -> dict | None:
 RESERVED_SLUGS = {"register", "review", "receipt", "round", "batch", "pot", "new", "api"}
 
 
+def _checked_name(name: str) -> str:
+    """A neighbourhood's name is public, like a title: one line, and no invisible or
+    text-direction characters that would let it pass for another (visual spoofing)."""
+    name = (name or "").strip()
+    if has_control_characters(name):
+        raise ApplicationError("The name must be a single line of text.", extra={"field": "name"})
+    problem = spoofing_problem(name, "name")
+    if problem:
+        raise ApplicationError(problem, extra={"field": "name"})
+    return name
+
+
 def _unique_slug(name: str) -> str:
     base = slugify(name)[:120] or "neighbourhood"
     slug, n = base, 2
@@ -234,11 +247,12 @@ def neighbourhood_create(
     """Anyone with a verified email drafts a neighbourhood; the area must use known units."""
     if not perms.can_register_neighbourhood(actor):
         raise ForbiddenError("Confirm your email address before registering a neighbourhood.")
+    name = _checked_name(name)
     resolved = _resolve_units(units)
     geometry = parse_boundary(boundary)
     cfg = settings.COMMONPURSE
     neighbourhood = Neighbourhood(
-        name=name.strip(),
+        name=name,
         slug=_unique_slug(name),
         description=description.strip(),
         boundary=geometry,
@@ -277,7 +291,7 @@ def neighbourhood_update(
     if not perms.can_edit_neighbourhood(actor, neighbourhood):
         raise ForbiddenError("Only the person who registered a draft can change it.")
     resolved = _resolve_units(units)
-    neighbourhood.name = name.strip()
+    neighbourhood.name = _checked_name(name)
     neighbourhood.description = description.strip()
     neighbourhood.boundary = parse_boundary(boundary)
     neighbourhood.population_estimate = population_estimate

@@ -182,3 +182,20 @@ def test_admin_verifies_in_the_browser(client, geography):
     assert response.status_code == 302
     nb.refresh_from_db()
     assert nb.status == Neighbourhood.Status.VERIFIED
+
+
+@pytest.mark.parametrize("name", ["Hollin\u200b Bank", "Hollin Bank\u202ekcab", "Hollin\nBank"])
+def test_a_name_with_hidden_or_control_characters_is_refused(geography, name):
+    # A neighbourhood's name is public, like a title: no visual spoofing (issue 9 point 11).
+    user = UserFactory()
+    with pytest.raises(ApplicationError) as caught:
+        services.neighbourhood_create(actor=user, name=name, units=[("E05011111", 2023)])
+    assert caught.value.extra.get("field") == "name"
+    assert not Neighbourhood.objects.exists()
+    draft = _draft(user)
+    with pytest.raises(ApplicationError):
+        services.neighbourhood_update(
+            actor=user, neighbourhood=draft, name=name, units=[("E05011111", 2023)]
+        )
+    draft.refresh_from_db()
+    assert draft.name == "Hollin Bank"
