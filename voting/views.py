@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from communities.middleware import MfaPromptMiddleware
@@ -296,6 +297,7 @@ round_close_now = _timing_action(
 
 
 @never_cache  # the ballot and the receipt it renders: no browser or proxy keeps a copy
+@sensitive_post_parameters("receipt_code")  # never in an error report, beside the voter's name
 @login_required
 @domain_errors
 def ballot(request, pk):
@@ -346,6 +348,7 @@ def ballot(request, pk):
 
 
 @never_cache
+@sensitive_post_parameters("code")
 def receipt_lookup(request):
     form = ReceiptForm(request.POST or None)
     status = None

@@ -16,6 +16,7 @@ import secrets
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.views.decorators.debug import sensitive_variables
 
 from communities.identity import keyed_hash, keyed_hashes
 from communities.permissions import active_membership
@@ -143,6 +144,9 @@ class CastResult:
     pot: Pot
 
 
+# Error reports (an admin's email, an error tracker) show a failing call's arguments and
+# locals: with the voter's name beside them, a receipt code there would link voter and ballot.
+@sensitive_variables("receipt_code", "code")
 @transaction.atomic
 def ballot_cast(*, actor, pot: Pot, choices, receipt_code: str = "") -> CastResult:
     """Cast (or, where the round allows, change) the actor's online ballot in a pot.
@@ -232,6 +236,7 @@ class ReceiptStatus:
     counted: bool
 
 
+@sensitive_variables("code")
 def receipt_lookup(*, code: str) -> ReceiptStatus | None:
     """Which round and pot a receipt code's ballot is in, and whether it has been counted.
 
