@@ -54,12 +54,14 @@ _keyer_numbers = itertools.count(1)
 
 
 def keyer(neighbourhood, **kwargs):
-    """A resident with two-factor set up and a private name and address, as paper keyers need
-    (issue 9 point 3)."""
+    """A resident confirmed in person, with two-factor set up and a private name and address, as
+    paper keyers need (issue 9 point 3)."""
+    from communities.models import VerificationMethod
     from tests.factories import MembershipFactory, UserFactory
 
     n = next(_keyer_numbers)
     details = {
+        "verification_method": VerificationMethod.ATTESTATION,
         "private_name": f"Kim Keyer{n}",
         "private_house": str(n),
         "private_postcode": "HP1 1AA",

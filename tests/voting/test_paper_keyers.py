@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from communities.identity import identity_key
+from communities.models import VerificationMethod
 from communities.permissions import MfaRequiredError
 from config.errors import ForbiddenError, StateError
 from tests.factories import MembershipFactory, NeighbourhoodFactory, UserFactory, resident, trustee
@@ -79,6 +80,7 @@ def test_one_person_with_two_accounts_cannot_key_both_entries(paper_round):
             private_house=house,
             private_postcode="HP11AA",
             identity_key=key,
+            verification_method=VerificationMethod.ATTESTATION,
         )
         volunteer_appoint(actor=chair, round=round, user=user)
         accounts.append(user)
@@ -112,5 +114,25 @@ def test_a_keyer_with_no_name_and_address_on_the_register_cannot_key(paper_round
     # when / then: the second account cannot key the other entry, since nobody can tell
     # that it is a different person
     with pytest.raises(StateError, match="full name and address"):
+        paper_entry_submit(actor=second_account, batch=batch, text="1")
+    assert PaperEntry.objects.count() == 1 and not Ballot.objects.exists()
+
+
+def test_a_keyer_whose_name_is_only_typed_cannot_key(paper_round):
+    # given: the chair's second account joined by typing a postcode, under another name
+    round, pot, chair = paper_round
+    batch = paper_batch_create(actor=chair, round=round, pot=pot, event="Fair", declared_count=1)
+    paper_entry_submit(actor=chair, batch=batch, text="1")
+    second_account = UserFactory(mfa=True)
+    MembershipFactory(
+        user=second_account,
+        neighbourhood=round.neighbourhood,
+        private_name="Someone Else",
+        private_house="99",
+        private_postcode="HP11AA",
+    )
+    volunteer_appoint(actor=chair, round=round, user=second_account)
+    # when / then: a typed name proves nothing, so it cannot key the second entry
+    with pytest.raises(StateError, match="confirmed in person"):
         paper_entry_submit(actor=second_account, batch=batch, text="1")
     assert PaperEntry.objects.count() == 1 and not Ballot.objects.exists()

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from audit.services import audit_record
 from communities.identity import IdentityParts
-from communities.models import Membership
+from communities.selectors import qualifying_memberships
 from config.errors import ApplicationError, StateError
 
 from ..models import Ballot as BallotRow
@@ -166,13 +166,14 @@ def paper_entry_submit(*, actor, batch: PaperBatch, text: str) -> PaperBatch:
         raise ApplicationError(
             f"You keyed {len(ballots)} ballot papers, but the batch has {batch.declared_count}."
         )
-    if not keyer_identities(actor):
-        # Two accounts of one person are told apart only by the name and address on the
-        # register: an account with none could be anyone, the first keyer included.
+    if not keyer_identities(actor, round.neighbourhood):
+        # Two accounts of one person are told apart only by a confirmed name and address on
+        # the register: an account without one could be anyone, the first keyer included.
         raise StateError(
-            "Keying paper ballots needs your full name and address on the register (as a "
-            "member of a neighbourhood), so that the two entries of a batch can be shown to "
-            "come from two different people."
+            f"Keying paper ballots needs your full name and address on the register of "
+            f"{round.neighbourhood.name}, as a member confirmed in person by a trustee or with "
+            "an access code letter, so that the two entries of a batch can be shown to come "
+            "from two different people."
         )
     entries = {e.pass_no: e for e in batch.entries.select_related("keyed_by")}
     mine = next((e for e in entries.values() if e.keyed_by_id == actor.pk), None)
@@ -185,7 +186,7 @@ def paper_entry_submit(*, actor, batch: PaperBatch, text: str) -> PaperBatch:
         if len(entries) >= 2:
             raise StateError("Only the two people who keyed this batch can key it again.")
         for other in entries.values():
-            if same_person(actor, other.keyed_by):
+            if same_person(actor, other.keyed_by, round.neighbourhood):
                 raise StateError(
                     "The other entry of this batch was keyed by the same person under another "
                     "account. A different person must key the second entry."
@@ -242,11 +243,14 @@ def _agreed_ballots_store(round: VoteRound, batch: PaperBatch, ballots: list, en
         _ballots_reshuffle(round)
 
 
-def keyer_identities(user) -> set[str]:
-    """The normalised private identities of a keyer's memberships (any neighbourhood), from
-    the private name and address themselves, so a receipt-key rotation changes nothing."""
+def keyer_identities(user, neighbourhood) -> set[str]:
+    """The normalised private identities of a keyer's memberships of the neighbourhood that a
+    trustee confirmed in person or an access code letter did (a typed name proves nothing: a
+    second account could type any), from the private name and address themselves, so a
+    receipt-key rotation changes nothing."""
     found = set()
-    for name, house, postcode in Membership.objects.filter(user=user).values_list(
+    rows = qualifying_memberships(neighbourhood).filter(user=user)
+    for name, house, postcode in rows.values_list(
         "private_name", "private_house", "private_postcode"
     ):
         parts = IdentityParts.of(name=name, house=house, postcode=postcode)
@@ -255,12 +259,12 @@ def keyer_identities(user) -> set[str]:
     return found
 
 
-def same_person(a, b) -> bool:
-    """Two accounts are one person when they are one account, or when both have given a
-    private name and address and those give the same identity key (issue 9 point 3)."""
+def same_person(a, b, neighbourhood) -> bool:
+    """Two accounts are one person when they are one account, or when their confirmed
+    memberships give the same identity key (issue 9 point 3)."""
     if a.pk == b.pk:
         return True
-    return bool(keyer_identities(a) & keyer_identities(b))
+    return bool(keyer_identities(a, neighbourhood) & keyer_identities(b, neighbourhood))
 
 
 __all__ = [
