@@ -74,6 +74,8 @@ def _attested(
         connection=connection,
         age_band="35_49",
         postcode=postcode,
+        private_name=user.display_name or user.email.split("@")[0],
+        private_house=str(10 + user.pk),
     )
     services.membership_attest(
         actor=by, membership=membership, note="Met at the residents' meeting."
