@@ -400,6 +400,7 @@ def _ensure_paper(request, round):
     ensure_paper_keyer(request.user, round)
 
 
+@never_cache  # voters' private names and addresses: no browser or proxy keeps a copy
 @login_required
 @domain_errors
 def paper(request, pk):
@@ -491,6 +492,7 @@ def paper(request, pk):
     )
 
 
+@never_cache  # paper ballots as keyed
 @login_required
 @domain_errors
 def batch(request, pk):

@@ -86,3 +86,20 @@ def test_the_api_docs_page_has_its_own_policy_still_without_inline_script(client
     script_src = _directives(response)["script-src"]
     assert "'unsafe-inline'" not in script_src
     assert not INLINE_SCRIPT.search(response.content.decode())
+
+
+@pytest.mark.django_db
+def test_paper_desk_and_batch_pages_are_not_stored(client):
+    # The desk shows voters' private names and addresses; a batch shows paper ballots.
+    from tests.factories import trustee
+    from voting.services import paper_batch_create
+
+    round, pot = round_with_pot(channel_paper=True)
+    chair = trustee(round.neighbourhood)
+    batch = paper_batch_create(actor=chair, round=round, pot=pot, event="Fair", declared_count=1)
+    client.force_login(chair)
+    desk = client.get(reverse("voting:paper", args=[round.pk]))
+    batch_page = client.get(reverse("voting:batch", args=[batch.pk]))
+    for response in (desk, batch_page):
+        assert response.status_code == 200
+        assert "no-store" in response["Cache-Control"]
