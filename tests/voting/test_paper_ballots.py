@@ -174,3 +174,38 @@ def test_cumulative_and_ranked_paper_formats():
         paper_entry_submit(actor=chair, batch=batch, text=text)
         paper_entry_submit(actor=other, batch=batch, text=text)
         assert Ballot.objects.get(pot=pot).choices == expected(*proposal_ids(pot))
+
+
+def test_a_member_who_voted_online_then_changed_their_address_cannot_vote_on_paper(setup):
+    # given: Rita votes online, then changes the private name and address on her membership
+    from communities.services import membership_private_update
+
+    round, pot, _, helper = setup
+    postcode_in_area("AB12CD")
+    rita = resident(
+        round.neighbourhood,
+        private_name="Rita Resident",
+        private_house="1 Hope Road",
+        private_postcode="AB12CD",
+        identity_key=identity_key(name="Rita Resident", house="1 Hope Road", postcode="AB12CD"),
+    )
+    ballot_cast(actor=rita, pot=pot, choices=proposal_ids(pot)[:1])
+    membership_private_update(
+        actor=rita,
+        membership=rita.memberships.get(),
+        private_name="Zed Other",
+        private_house="99 Far Lane",
+        private_postcode="ZZ99 9ZZ",
+    )
+    # when / then: at the desk under her real name and address she is not off the register
+    with pytest.raises(StateError, match="already voted online"):
+        paper_voter_mark(
+            actor=helper,
+            round=round,
+            name="Rita Resident",
+            house="1 Hope Road",
+            postcode="AB1 2CD",
+            age_band="35_49",
+            connection="lives",
+        )
+    assert Participation.objects.filter(pot=pot).count() == 1

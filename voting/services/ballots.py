@@ -176,6 +176,10 @@ def ballot_cast(*, actor, pot: Pot, choices, receipt_code: str = "") -> CastResu
                     age_band=membership.age_band,
                     receipt_salt=salt,
                     receipt_check=_receipt_check(salt, code),
+                    # The voter's identity key as it is now: changing the private name and
+                    # address afterwards must not let them vote again in person (paper_desk),
+                    # and one person's second account collides here too (RULINGS).
+                    in_person_key=membership.identity_key,
                 )
         except IntegrityError as exc:
             raise StateError("You have already voted in this pot.") from exc

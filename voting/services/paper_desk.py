@@ -191,7 +191,12 @@ def paper_voter_mark(
         refusal = _eligible_membership_refusal(round, membership)
         if refusal:
             raise ApplicationError(refusal)
-        fields = {"membership": membership, "age_band": membership.age_band}
+        # The identity key as it is now, as an online cast records it (ballots.ballot_cast).
+        fields = {
+            "membership": membership,
+            "age_band": membership.age_band,
+            "in_person_key": membership.identity_key,
+        }
         who: dict = {"membership_id": membership.pk}
         identity = {"membership": membership}
     else:
