@@ -16,6 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench import with_bench_keys
+
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_MB = 200
 LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
@@ -74,6 +76,7 @@ def main(argv: list[str]) -> int:
             "BENCH_DATABASE_URL", f"sqlite:///{tmpdir / 'bench.sqlite3'}"
         )
         env.pop("DJANGO_DEBUG", None)  # DEBUG would keep every query in memory
+        with_bench_keys(env)
         manage = [sys.executable, str(ROOT / "manage.py")]
         status, _, _ = run_child([*manage, "migrate", "--noinput", "-v0"], env)
         if status:

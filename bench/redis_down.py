@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench import with_bench_keys
+
 ROOT = Path(__file__).resolve().parent.parent
 BUDGET_SECONDS = 1.0
 
@@ -192,6 +194,7 @@ def _run(repeats: int, redis_url: str, label: str) -> int:
             "DJANGO_MANIFEST_STATIC": "0",
             "DJANGO_LOG_LEVEL": "ERROR",
         }
+        with_bench_keys(env)
         command = [sys.executable, "-m", "bench.redis_down", "--child"]
         command += ["--repeats", str(repeats)]
         return subprocess.call(command, cwd=ROOT, env=env)
