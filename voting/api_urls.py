@@ -1,0 +1,17 @@
+"""/api/v1/ addresses of the voting app."""
+
+from django.urls import path, register_converter
+
+from config.api import ApiIdConverter
+
+from . import api
+
+register_converter(ApiIdConverter, "api_id")
+
+urlpatterns = [
+    path("neighbourhoods/<slug:slug>/rounds/", api.RoundList.as_view(), name="rounds"),
+    path("rounds/<api_id:pk>/", api.RoundDetail.as_view(), name="round"),
+    path("rounds/<api_id:pk>/results/", api.RoundResults.as_view(), name="round-results"),
+    path("rounds/<api_id:pk>/ballot/", api.BallotCast.as_view(), name="ballot"),
+    path("receipts/", api.ReceiptLookup.as_view(), name="receipt-lookup"),
+]
