@@ -79,7 +79,8 @@ class UserThrottle(throttling.UserRateThrottle):
 
 
 class ConditionalGetMixin:
-    """ETag on successful GETs; a matching If-None-Match gets 304 with no body."""
+    # ETag on successful GETs; a matching If-None-Match gets 304 with no body. (A comment, not
+    # a docstring: drf-spectacular would show a docstring as every view's description.)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

@@ -1,12 +1,9 @@
 """/api/v1/ addresses of the proposals app."""
 
-from django.urls import path, register_converter
-
-from config.api import ApiIdConverter
+# "api_id" (1 to 18 digits) is registered by config/api_urls.py.
+from django.urls import path
 
 from . import api
-
-register_converter(ApiIdConverter, "api_id")
 
 base = "neighbourhoods/<slug:slug>/proposals/"
 urlpatterns = [

@@ -1,12 +1,9 @@
 """/api/v1/ addresses of the voting app."""
 
-from django.urls import path, register_converter
-
-from config.api import ApiIdConverter
+# "api_id" (1 to 18 digits) is registered by config/api_urls.py.
+from django.urls import path
 
 from . import api
-
-register_converter(ApiIdConverter, "api_id")
 
 urlpatterns = [
     path("neighbourhoods/<slug:slug>/rounds/", api.RoundList.as_view(), name="rounds"),
