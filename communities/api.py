@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import django_filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,11 +15,19 @@ from . import selectors, services
 from .serializers import JoinIn, MembershipOut, NeighbourhoodOut
 
 
+@extend_schema_field(OpenApiTypes.BOOL)
+class StrictBooleanFilter(django_filters.ChoiceFilter):
+    """true or false, nothing else (django-filter's BooleanFilter takes "null" as no filter)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, choices=[("true", "true"), ("false", "false")], **kwargs)
+
+
 class NeighbourhoodFilter(django_filters.FilterSet):
     """The filters of the neighbourhoods page: text search and left-behind areas."""
 
     q = django_filters.CharFilter(method="noop", max_length=100)
-    left_behind = django_filters.BooleanFilter(method="noop")
+    left_behind = StrictBooleanFilter(method="noop")
 
     def noop(self, queryset, name, value):
         return queryset  # the selector filters; this class validates the query string

@@ -12,7 +12,6 @@ from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import exceptions, parsers, serializers, throttling
 from rest_framework.pagination import PageNumberPagination
 
-
 API_MAX_BODY_BYTES = 1024 * 1024
 
 
@@ -55,9 +54,39 @@ class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
 
+    def get_page_size(self, request):
+        """A page size that is not a whole number from 1 to 100 is refused, not ignored."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+            raise exceptions.ValidationError(
+                {
+                    self.page_size_query_param: [
+                        f"Give a whole number from 1 to {self.max_page_size}."
+                    ]
+                }
+            )
+        return int(raw)
+
     def get_page_number(self, request, paginator):
-        # A page number that is not a positive whole number is a 404 from DRF; keep it so.
-        return super().get_page_number(request, paginator)
+        raw = request.query_params.get(self.page_query_param)
+        if raw is None or raw == "last":
+            return super().get_page_number(request, paginator)
+        if not raw.isdigit() or not 1 <= int(raw) <= 10**9:
+            raise exceptions.ValidationError(
+                {self.page_query_param: ["Give a page number from 1 upwards."]}
+            )
+        return raw
+
+    def get_schema_operation_parameters(self, view):
+        params = super().get_schema_operation_parameters(view)
+        for param in params:
+            if param["name"] == self.page_query_param:
+                param["schema"].update({"minimum": 1, "maximum": 10**9})
+            if param["name"] == self.page_size_query_param:
+                param["schema"].update({"minimum": 1, "maximum": self.max_page_size})
+        return params
 
 
 def _rate(scope: str) -> str:
@@ -149,6 +178,15 @@ class ApiIdConverter:
 
     def to_url(self, value) -> str:
         return str(value)
+
+
+def schema_refuse_unknown_fields(result, generator, request, public):
+    """drf-spectacular post-processing hook: request bodies say `additionalProperties: false`,
+    as the input serializers refuse unknown fields (config.api.StrictInputSerializer)."""
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request") and component.get("type") == "object":
+            component["additionalProperties"] = False
+    return result
 
 
 def api_docs(request):

@@ -224,6 +224,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api.schema_refuse_unknown_fields",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "NeighbourhoodStatus": "communities.models.Neighbourhood.Status",
         "ProposalStatus": "proposals.models.Proposal.Status",

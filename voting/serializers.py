@@ -39,8 +39,8 @@ class RoundSummaryOut(serializers.Serializer):
 
 class RoundOut(RoundSummaryOut):
     description = serializers.CharField()
-    max_choices = serializers.IntegerField()
-    points_total = serializers.IntegerField()
+    max_choices = serializers.IntegerField(allow_null=True)
+    points_total = serializers.IntegerField(allow_null=True)
     min_spend_percent = serializers.IntegerField()
     allow_change = serializers.BooleanField()
     pots = PotDetailOut(many=True, source="pots.all")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
+
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import ApiToken
 from accounts.services import api_token_hash
-
-import datetime
-
-from django.utils import timezone
 
 
 def make_token(user, *, mfa: bool = False, days: int = 30, secret: str | None = None) -> str:

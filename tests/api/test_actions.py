@@ -84,15 +84,15 @@ def test_cast_per_pot_change_with_code_and_look_up_the_receipt(django_assert_max
     assert cast.status_code == 201, cast.json()
     code = cast.json()["receipt_code"]
     assert cast["Cache-Control"] == "no-store"
-    changed = api.post(
-        url, {"pot": pot.pk, "choices": [b], "receipt_code": code}, format="json"
-    )
+    changed = api.post(url, {"pot": pot.pk, "choices": [b], "receipt_code": code}, format="json")
     assert changed.status_code == 201 and changed.json()["changed"] is True
     assert Ballot.objects.get(pot=pot).choices == [b]
     assert Participation.objects.filter(pot=pot).count() == 1
     looked = api.post(reverse("api:receipt-lookup"), {"code": code}, format="json")
     assert looked.status_code == 200 and looked.json()["counted"] is False
-    unknown = api.post(reverse("api:receipt-lookup"), {"code": "AAAA-AAAA-AAAA-AAAA"}, format="json")
+    unknown = api.post(
+        reverse("api:receipt-lookup"), {"code": "AAAA-AAAA-AAAA-AAAA"}, format="json"
+    )
     assert unknown.status_code == 404
 
 
@@ -125,7 +125,9 @@ def test_anonymous_actions_are_401():
     from rest_framework.test import APIClient
 
     response = APIClient().post(
-        reverse("api:ballot", kwargs={"pk": round.pk}), {"pot": pot.pk, "choices": []}, format="json"
+        reverse("api:ballot", kwargs={"pk": round.pk}),
+        {"pot": pot.pk, "choices": []},
+        format="json",
     )
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "not_authenticated"

@@ -47,7 +47,9 @@ def test_docs_page_loads_only_from_this_site_with_a_nonce():
     nonce = re.search(r"'nonce-([^']+)'", policy).group(1)
     assert f'nonce="{nonce}"' in html
     assert "http://" not in html and "https://" not in html  # no CDN, no fonts from elsewhere
-    assert "cdn" not in policy and "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
+    assert (
+        "cdn" not in policy and "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
+    )
     assert "/static/drf_spectacular_sidecar/redoc/bundles/redoc.standalone.js" in html
     second = Client().get("/api/docs/")["Content-Security-Policy"]
     assert second != policy  # a fresh nonce per response
