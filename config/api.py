@@ -36,16 +36,39 @@ class LimitedJSONParser(parsers.JSONParser):
         return super().parse(stream, media_type, parser_context)
 
 
+_JSON_TYPES = (
+    # (field class, accepted JSON types, message): DRF would coerce 12 to "12" and "12" to 12.
+    (serializers.BooleanField, (bool,), "Give true or false."),
+    (serializers.IntegerField, (int,), "Give a whole number."),
+    (serializers.CharField, (str,), "Give text."),
+    (serializers.ChoiceField, (str,), "Give one of the listed values."),
+)
+
+
 class StrictInputSerializer(serializers.Serializer):
-    """An input serializer that refuses fields it does not know (a typo is not ignored)."""
+    """An input serializer that refuses fields it does not know (a typo is not ignored) and
+    values of the wrong JSON type (DRF would quietly turn a number into text and back)."""
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError(
-                    {name: ["This field is not accepted here."] for name in unknown}
-                )
+            errors = {
+                name: ["This field is not accepted here."]
+                for name in sorted(set(data) - set(self.fields))
+            }
+            for name, field in self.fields.items():
+                if name not in data or data[name] is None:
+                    continue
+                for kind, types, message in _JSON_TYPES:
+                    if isinstance(field, kind):
+                        value = data[name]
+                        wrong = not isinstance(value, types) or (
+                            bool not in types and isinstance(value, bool)
+                        )
+                        if wrong:
+                            errors[name] = [message]
+                        break
+            if errors:
+                raise serializers.ValidationError(errors)
         return super().to_internal_value(data)
 
 

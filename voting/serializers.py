@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.api import StrictInputSerializer
@@ -68,9 +69,27 @@ class RoundResultsOut(serializers.Serializer):
     pots = PotResultOut(many=True)
 
 
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "array", "items": {"type": "integer"}, "minItems": 1, "maxItems": 1000},
+            {
+                "type": "object",
+                "propertyNames": {"pattern": "^[0-9]{1,18}$"},
+                "additionalProperties": {"type": "integer"},
+                "minProperties": 1,
+                "maxProperties": 1000,
+            },
+        ]
+    }
+)
+class ChoicesField(serializers.JSONField):
+    """A list of proposal ids, or an object of proposal id to points."""
+
+
 class BallotIn(StrictInputSerializer):
     pot = serializers.IntegerField(min_value=1, max_value=2**62, help_text="The pot's id.")
-    choices = serializers.JSONField(
+    choices = ChoicesField(
         help_text=(
             "Approval, knapsack and ranking rounds: a list of proposal ids (ranking: best "
             'first). Cumulative rounds: an object of proposal id to points, e.g. {"12": 3}.'
