@@ -8,6 +8,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import JsonResponse
 from django.utils.cache import get_conditional_response, set_response_etag
+from django_filters import ChoiceFilter
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import exceptions, parsers, serializers, throttling
 from rest_framework.pagination import PageNumberPagination
@@ -70,6 +72,25 @@ class StrictInputSerializer(serializers.Serializer):
             if errors:
                 raise serializers.ValidationError(errors)
         return super().to_internal_value(data)
+
+
+class StrictFilterBackend(DjangoFilterBackend):
+    """django-filter, except that an empty value for a listed-values filter (`?sort=`) is
+    refused like any other value not in the list, as the schema's enum says."""
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None:
+            empty = [
+                name
+                for name, spec in filterset_class.base_filters.items()
+                if isinstance(spec, ChoiceFilter) and request.query_params.get(name) == ""
+            ]
+            if empty:
+                raise exceptions.ValidationError(
+                    {name: ["Give one of the listed values."] for name in empty}
+                )
+        return super().filter_queryset(request, queryset, view)
 
 
 class Pagination(PageNumberPagination):

@@ -38,8 +38,11 @@ def test_proposal_list_queries_are_bounded(django_assert_max_num_queries):
         small = api.get(url)
     ProposalFactory.create_batch(20, neighbourhood=nb)
     with django_assert_max_num_queries(6):
-        large = api.get(url, {"theme": "", "sort": "supported"})
+        large = api.get(url, {"sort": "supported"})
     assert small.json()["count"] == 3 and large.json()["count"] == 23
+    assert api.get(url, {"sort": ""}).status_code == 400
+    assert api.get(url, {"theme": "nonsense"}).status_code == 400
+    assert api.get(url, {"page_size": "0"}).status_code == 400
 
 
 def test_proposal_detail_has_its_state_history():
