@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import JsonResponse
-from django.utils.cache import get_conditional_response, set_response_etag
+from django.utils.cache import get_conditional_response, patch_vary_headers, set_response_etag
 from django_filters import ChoiceFilter
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
@@ -157,6 +157,7 @@ class ConditionalGetMixin:
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
+        patch_vary_headers(response, ("Authorization", "Cookie"))  # what you see depends on who
         if request.method in ("GET", "HEAD") and response.status_code == 200:
             response.render()
             set_response_etag(response)

@@ -8,14 +8,29 @@ from config.api import StrictInputSerializer
 
 from .models import Proposal, Theme
 
+HIDDEN_TEXT_FIELDS = ("title", "summary", "description", "location")
 
-class ProposalSummaryOut(serializers.Serializer):
+
+class _HidesText:
+    """A hidden proposal stays listed with its text replaced by a notice, as on the pages."""
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if instance.is_hidden:
+            for name in HIDDEN_TEXT_FIELDS:
+                if name in data:
+                    data[name] = "Hidden proposal" if name == "title" else ""
+        return data
+
+
+class ProposalSummaryOut(_HidesText, serializers.Serializer):
     id = serializers.IntegerField()
     neighbourhood = serializers.CharField(source="neighbourhood.slug")
     title = serializers.CharField()
     summary = serializers.CharField()
     theme = serializers.ChoiceField(choices=Theme.choices)
     status = serializers.ChoiceField(choices=Proposal.Status.choices)
+    is_hidden = serializers.BooleanField()
     proposer = serializers.CharField(source="proposer.public_name")
     support_count = serializers.IntegerField()
     cost_pence = serializers.IntegerField(source="ballot_cost", allow_null=True)
@@ -34,7 +49,7 @@ class CostLineOut(serializers.Serializer):
     amount_pence = serializers.IntegerField()
 
 
-class ProposalOut(serializers.Serializer):
+class ProposalOut(_HidesText, serializers.Serializer):
     id = serializers.IntegerField()
     neighbourhood = serializers.CharField(source="neighbourhood.slug")
     title = serializers.CharField()
@@ -44,6 +59,7 @@ class ProposalOut(serializers.Serializer):
     location = serializers.CharField()
     status = serializers.ChoiceField(choices=Proposal.Status.choices)
     status_reason = serializers.CharField()
+    is_hidden = serializers.BooleanField()
     proposer = serializers.CharField(source="proposer.public_name")
     support_count = serializers.IntegerField()
     total_pence = serializers.IntegerField()

@@ -79,3 +79,14 @@ def test_results_are_404_until_published():
 def test_draft_round_is_hidden():
     round, _ = round_with_pot(status=VoteRound.Status.DRAFT)
     assert APIClient().get(reverse("api:round", kwargs={"pk": round.pk})).status_code == 404
+
+
+def test_a_hidden_proposal_keeps_its_place_but_not_its_text():
+    proposal = ProposalFactory(title="Secret words", is_hidden=True)
+    api = APIClient()
+    slug = proposal.neighbourhood.slug
+    listed = api.get(reverse("api:proposals", kwargs={"slug": slug})).json()["results"][0]
+    detail = api.get(reverse("api:proposal", kwargs={"slug": slug, "pk": proposal.pk})).json()
+    for body in (listed, detail):
+        assert body["is_hidden"] is True and body["title"] == "Hidden proposal"
+        assert "Secret" not in str(body)
