@@ -56,3 +56,43 @@ class User(AbstractUser):
     @property
     def public_name(self) -> str:
         return str(self)
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def usable(self, at=None):
+        from django.utils import timezone
+
+        at = at or timezone.now()
+        return self.filter(revoked_at__isnull=True, expires_at__gt=at)
+
+
+class ApiToken(models.Model):
+    """A personal API token. Only a SHA-256 of the secret is stored; the secret is shown once.
+
+    `created_with_mfa` records whether the session that made it had passed a second factor:
+    a token carries no more power than that session (accounts.permissions.has_mfa).
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=80)
+    prefix = models.CharField(max_length=12, help_text="The start of the token, to recognise it.")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_with_mfa = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("created_at")),
+                name="api_token_expires_after_creation",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

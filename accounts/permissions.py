@@ -66,5 +66,20 @@ def has_mfa(user: AbstractBaseUser | AnonymousUser) -> bool:
         return False
     scope = current_scope()
     if scope is not None and scope.is_request_user(user):
+        token = getattr(scope.request, "api_token", None)
+        if token is not None:
+            # A token request: the token has the second factor its creating session had.
+            return token.created_with_mfa and owns_authenticator(user)
         return session_passed_mfa(scope.request, user) and owns_authenticator(user)
     return owns_authenticator(user)
+
+
+def can_create_api_token(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """A verified user may make a token; one who owns an authenticator only from a session
+    that passed it (a token is no way round two-factor). Not from a token request."""
+    if not is_verified(user):
+        return False
+    scope = current_scope()
+    if scope is not None and getattr(scope.request, "api_token", None) is not None:
+        return False
+    return has_mfa(user) or not owns_authenticator(user)

@@ -1,13 +1,92 @@
-"""Writes to a person's own account settings (allauth handles email, password and two-factor)."""
+"""Writes of the accounts app: a person's own settings and personal API tokens (create, revoke).
+
+allauth handles email, password and two-factor.
+"""
 
 from __future__ import annotations
 
-from django.db import transaction
+import datetime
+import hashlib
+import secrets
+from dataclasses import dataclass
 
-from config.errors import ApplicationError
+from django.db import transaction
+from django.utils import timezone
+
+from audit.services import audit_record
+from config.errors import ApplicationError, ForbiddenError, NotFoundError
 from config.text import has_control_characters, spoofing_problem
 
-from .models import User
+from .models import ApiToken, User
+from .permissions import can_create_api_token, has_mfa
+
+TOKEN_PREFIX = "cp_"
+MAX_TOKEN_DAYS = 365
+
+
+def api_token_hash(secret: str) -> str:
+    """What is stored: SHA-256 of the token. Tokens carry 256 random bits, so a plain hash is
+    enough (no guessing to slow down), and it lets the lookup be one indexed equality."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass
+class CreatedToken:
+    token: ApiToken
+    secret: str  # shown once, never stored
+
+
+@transaction.atomic
+def api_token_create(*, user: User, name: str, days: int) -> CreatedToken:
+    """A signed-in user makes a personal API token valid for `days` days.
+
+    Someone who owns an authenticator must have passed it in this session, so a password alone
+    cannot mint a token; the token records whether the session had a second factor and never
+    carries more power than that session.
+    """
+    if not can_create_api_token(user):
+        raise ForbiddenError(
+            "Pass the two-factor check in this session before creating an API token."
+        )
+    name = (name or "").strip()
+    if not name or len(name) > 80:
+        raise ApplicationError(
+            "Give the token a name of up to 80 characters.", extra={"field": "name"}
+        )
+    if not 1 <= int(days) <= MAX_TOKEN_DAYS:
+        raise ApplicationError(
+            f"A token can last from 1 to {MAX_TOKEN_DAYS} days.", extra={"field": "days"}
+        )
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = timezone.now()
+    token = ApiToken.objects.create(
+        user=user,
+        name=name,
+        prefix=secret[:10],
+        key_hash=api_token_hash(secret),
+        created_with_mfa=has_mfa(user),
+        expires_at=now + datetime.timedelta(days=int(days)),
+    )
+    audit_record(
+        action="accounts.api_token_created",
+        actor=user,
+        obj=token,
+        changes={"name": name, "expires_at": token.expires_at.isoformat()},
+    )
+    return CreatedToken(token=token, secret=secret)
+
+
+@transaction.atomic
+def api_token_revoke(*, user: User, token_id: int) -> ApiToken:
+    """The owner revokes a token; it stops working at once."""
+    token = ApiToken.objects.select_for_update().filter(pk=token_id, user=user).first()
+    if token is None:
+        raise NotFoundError("There is no such token.")
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit_record(action="accounts.api_token_revoked", actor=user, obj=token)
+    return token
 
 
 @transaction.atomic

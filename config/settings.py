@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_filters",
     "accounts",
     "audit",
     "outbox",
@@ -190,13 +192,48 @@ MFA_FORMS = {"activate_totp": "accounts.forms.ActivateTOTPForm"}
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # Personal API tokens first (accounts.authentication), then the site's session.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "config.api.Pagination",
     "PAGE_SIZE": 50,
+    "DEFAULT_PARSER_CLASSES": ["config.api.LimitedJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_FILTER_BACKENDS": ["config.api.StrictFilterBackend"],
+    "DEFAULT_THROTTLE_CLASSES": ["config.api.AnonThrottle", "config.api.UserThrottle"],
     "EXCEPTION_HANDLER": "config.errors.api_exception_handler",
 }
-SPECTACULAR_SETTINGS = {"TITLE": "Common Purse API", "VERSION": "0.1.0"}
+# Per-user and per-address API rates (read per request, so tests and load runs can raise them).
+API_THROTTLE_RATES = {
+    "anon": env.str("API_THROTTLE_ANON", default="60/min"),
+    "user": env.str("API_THROTTLE_USER", default="240/min"),
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Common Purse API",
+    "DESCRIPTION": (
+        "Public reads of neighbourhoods, proposals, votes and results; signed-in actions with a "
+        "personal API token (`Authorization: Bearer cp_...`, made on your account page). Every "
+        'error is `{"error": {"code", "message", "fields"}}`.'
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api.schema_refuse_unknown_fields",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "NeighbourhoodStatus": "communities.models.Neighbourhood.Status",
+        "ProposalStatus": "proposals.models.Proposal.Status",
+        "RoundStatus": "voting.models.VoteRound.Status",
+    },
+}
 
 # Celery: with no REDIS_URL, tasks run inline in the web process (the embedded default).
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"

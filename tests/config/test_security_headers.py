@@ -58,7 +58,12 @@ def test_templates_have_no_inline_script_event_handlers_or_style_attributes():
     for path in sorted((ROOT / "templates").rglob("*.html")):
         text = path.read_text()
         for pattern in (INLINE_SCRIPT, EVENT_HANDLER, STYLE_ATTRIBUTE):
-            found += [f"{path.relative_to(ROOT)}: {m.group(0)}" for m in pattern.finditer(text)]
+            found += [
+                f"{path.relative_to(ROOT)}: {m.group(0)}"
+                for m in pattern.finditer(text)
+                # the API docs' start-up script runs by its page's nonce (RULINGS)
+                if not (path.parent.name == "api" and 'nonce="{{ nonce }}"' in m.group(0))
+            ]
     assert found == []
 
 
@@ -80,12 +85,15 @@ def test_ballot_receipt_and_receipt_lookup_pages_are_not_stored(client):
 
 
 @pytest.mark.django_db
-def test_the_api_docs_page_has_its_own_policy_still_without_inline_script(client):
+def test_the_api_docs_page_has_its_own_policy_and_only_a_nonced_inline_script(client):
+    # RULINGS: the docs' start-up script runs by the policy's nonce, nothing else inline.
     response = client.get("/api/docs/")
     assert response.status_code == 200
     script_src = _directives(response)["script-src"]
     assert "'unsafe-inline'" not in script_src
-    assert not INLINE_SCRIPT.search(response.content.decode())
+    nonce = next(s for s in script_src if s.startswith("'nonce-"))[7:-1]
+    inline = INLINE_SCRIPT.findall(response.content.decode())
+    assert inline and all(f'nonce="{nonce}"' in tag for tag in inline)
 
 
 @pytest.mark.django_db
