@@ -86,15 +86,25 @@ class ChainHead:
     count: int = 0
 
 
-def verify_chain(fund_id: int, entries: Iterable[Mapping]) -> tuple[ChainHead, ChainProblem | None]:
+def verify_chain(
+    fund_id: int,
+    entries: Iterable[Mapping],
+    witnesses: Iterable[tuple[int, str]] | None = None,
+) -> tuple[ChainHead, ChainProblem | None]:
     """Walk one fund's entries in seq order; stop at the first that does not verify.
 
     Catches an edited amount or memo (hash mismatch), a forged hash (the next entry's
     prev_hash no longer matches, or the hash does not match the content), a deleted row
     (a gap in seq) and reordered rows (seq out of order or a broken link). Streams: holds
     one entry at a time, so a million entries verify in constant memory.
+
+    `witnesses`, when given, are the (seq, hash) heads recorded elsewhere at each posting
+    (the audit trail), in order: a chain rewritten consistently from some entry on, or cut
+    short at the end, no longer matches them. An entry may carry a "problem" string found
+    by its reader (for example a leg booked to another fund); that is reported as is.
     """
     head = ChainHead(fund_id=fund_id)
+    witnessed = iter(witnesses) if witnesses is not None else None
     for entry in entries:
         seq = int(entry["seq"])
         entry_id = entry.get("id")
@@ -113,7 +123,27 @@ def verify_chain(fund_id: int, entries: Iterable[Mapping]) -> tuple[ChainHead, C
         bad_legs = legs_problem(list(entry["legs"]))
         if bad_legs:
             return problem(bad_legs)
+        if entry.get("problem"):
+            return problem(str(entry["problem"]))
         if entry_hash(entry) != entry["hash"]:
             return problem("does not match its hash (its content was changed)")
+        if witnessed is not None:
+            witness = next(witnessed, None)
+            if witness is None:
+                return problem("was never recorded in the audit trail as posted")
+            if (int(witness[0]), str(witness[1])) != (seq, entry["hash"]):
+                return problem(
+                    f"differs from the head the audit trail recorded when it was posted "
+                    f"(#{witness[0]}, hash {str(witness[1])[:12]}...)"
+                )
         head.seq, head.hash, head.count = seq, entry["hash"], head.count + 1
+    if witnessed is not None:
+        witness = next(witnessed, None)
+        if witness is not None:
+            return head, ChainProblem(
+                fund_id,
+                int(witness[0]),
+                None,
+                "was recorded in the audit trail as posted but is missing from the ledger",
+            )
     return head, None

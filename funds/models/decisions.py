@@ -45,8 +45,6 @@ class Decision(models.Model):
     class Outcome(models.TextChoices):
         PASSED = "passed", "Passed"
         REJECTED = "rejected", "Not passed"
-        NO_QUORUM = "no_quorum", "Not quorate"
-        UNHEALTHY = "unhealthy", "Partnership below its required make-up"
 
     meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="decisions")
     fund = models.ForeignKey("funds.Fund", on_delete=models.PROTECT, related_name="decisions")
@@ -66,7 +64,6 @@ class Decision(models.Model):
     motion = models.TextField()
     amount_pence = models.PositiveBigIntegerField(default=0)
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
-    outcome_reason = models.TextField(blank=True)
     eligible_count = models.PositiveSmallIntegerField()
     quorum = models.PositiveSmallIntegerField()
     votes_for = models.PositiveSmallIntegerField(default=0)

@@ -93,8 +93,8 @@ class JournalEntry(ImmutableModel):
     kind = models.CharField(max_length=30, choices=Kind.choices)
     memo = models.CharField(max_length=300, blank=True)
     posted_at = models.DateTimeField(default=timezone.now)
-    reverses = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
+    reverses = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversals"
     )
     grant = models.ForeignKey(
         "funds.Grant", null=True, blank=True, on_delete=models.PROTECT, related_name="entries"
