@@ -90,3 +90,13 @@ def test_legs_must_balance_and_be_at_least_two_non_zero_whole_pence():
     assert "does not balance" in legs_problem([("cash", 5), ("receivable", -4)])
     assert "zero" in legs_problem([("cash", 0), ("receivable", 0)])
     assert "whole pence" in legs_problem([("cash", 0.5), ("receivable", -0.5)])
+
+
+def test_the_fast_encoding_equals_the_reference_definition():
+    from funds.ledger_chain import canonical_reference
+
+    e = chain(2)[1]
+    for memo in ("", 'quote " back\\slash', "naïve £5 – ✓ \n\t", "\x00\x1f"):
+        for extra in ({}, {"reverses_id": 3, "grant_id": 9}):
+            variant = {**e, "memo": memo, **extra}
+            assert canonical(variant) == canonical_reference(variant)
