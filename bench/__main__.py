@@ -3,7 +3,7 @@
 import importlib
 import sys
 
-MODULES = ["bench.tally", "bench.postcodes"]
+MODULES = ["bench.tally", "bench.postcodes", "bench.ledger"]
 
 
 def main() -> int:
