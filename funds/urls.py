@@ -1,7 +1,15 @@
 """URLs of the funds app."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "funds"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("<int:pk>/", views.fund_detail, name="fund"),
+    path("tranches/<int:pk>/release/", views.tranche_release, name="tranche_release"),
+    path("claims/<int:pk>/pay/", views.claim_pay, name="claim_pay"),
+    path("grants/<int:pk>/", views.grant_detail, name="grant"),
+    path("receipts/<int:pk>/", views.receipt, name="receipt"),
+]

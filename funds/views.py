@@ -1,0 +1,183 @@
+"""Funds pages: the fund's books and the finance officer's queue, a grant's page for its
+contacts (claims with receipts), and receipts served through a permission check.
+
+Each view parses input, calls one service or selector, and renders; every action is a
+plain form post that redirects (no JavaScript).
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from audit.services import audit_record
+from communities.models import Role
+from communities.permissions import MfaRequiredError, has_role
+from config.errors import ApplicationError, NotFoundError
+
+from . import permissions as perms
+from . import selectors, services
+from .forms import ClaimItemForm
+from .models import Claim, ClaimItem, Fund, Grant, GrantTranche
+from .services import ItemInput
+from .services.grants import tranche_refusal
+
+CONTENT_TYPES = {
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "webp": "image/webp",
+    "pdf": "application/pdf",
+}
+
+
+def _domain_errors(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except MfaRequiredError as exc:
+            messages.error(request, exc.message)
+            return redirect("mfa_index")
+        except NotFoundError as exc:
+            raise Http404(exc.message) from exc
+
+    return wrapper
+
+
+@login_required
+@_domain_errors
+def fund_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    fund = get_object_or_404(
+        Fund.objects.select_related("neighbourhood", "funder", "holder"), pk=pk
+    )
+    if not perms.can_view_fund(request.user, fund):
+        raise PermissionDenied
+    is_finance = perms.can_use_powers_finance(request.user, fund)
+    ready, claims_to_pay = [], []
+    if is_finance:
+        pending = GrantTranche.objects.filter(
+            grant__fund=fund, status=GrantTranche.Status.PENDING, grant__status="active"
+        ).select_related("grant")
+        ready = [t for t in pending if tranche_refusal(t, fund, t.grant) is None]
+        claims_to_pay = list(
+            Claim.objects.filter(
+                grant__fund=fund,
+                status=Claim.Status.APPROVED,
+                grant__payment_mode=Grant.PaymentMode.REIMBURSEMENT,
+            ).select_related("grant")
+        )
+    return render(
+        request,
+        "funds/fund_detail.html",
+        {
+            "fund": fund,
+            "figures": selectors.fund_figures(fund=fund),
+            "grants": fund.grants.order_by("-approved_at"),
+            "tranches": fund.tranches.all(),
+            "is_finance": is_finance,
+            "ready": ready,
+            "claims_to_pay": claims_to_pay,
+            "entries": selectors.journal_list(fund=fund, limit=20),
+        },
+    )
+
+
+@login_required
+@require_POST
+@_domain_errors
+def tranche_release(request: HttpRequest, pk: int) -> HttpResponse:
+    tranche = get_object_or_404(GrantTranche.objects.select_related("grant"), pk=pk)
+    try:
+        services.grant_tranche_release(actor=request.user, tranche=tranche)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Tranche {tranche.number} of “{tranche.grant}” is paid.")
+    return redirect("funds:fund", pk=tranche.grant.fund_id)
+
+
+@login_required
+@require_POST
+@_domain_errors
+def claim_pay(request: HttpRequest, pk: int) -> HttpResponse:
+    claim = get_object_or_404(Claim.objects.select_related("grant"), pk=pk)
+    try:
+        services.claim_pay(actor=request.user, claim=claim)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Claim {claim.pk} is paid.")
+    return redirect("funds:fund", pk=claim.grant.fund_id)
+
+
+@login_required
+@_domain_errors
+def grant_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    grant = get_object_or_404(
+        Grant.objects.select_related("fund__neighbourhood", "recipient_organisation"), pk=pk
+    )
+    if not perms.can_view_grant(request.user, grant):
+        raise PermissionDenied
+    can_claim = perms.can_submit_claim(request.user, grant)
+    form = ClaimItemForm(request.POST or None, request.FILES or None) if can_claim else None
+    if request.method == "POST":
+        if not can_claim:
+            raise PermissionDenied
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                claim = services.claim_create(
+                    actor=request.user,
+                    grant=grant,
+                    items=[ItemInput(data["description"], data["amount_pence"], data["receipt"])],
+                )
+                services.claim_submit(actor=request.user, claim=claim)
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, "Your claim is submitted. A trustee will review it.")
+                return redirect("funds:grant", pk=grant.pk)
+    return render(
+        request,
+        "funds/grant_detail.html",
+        {
+            "grant": grant,
+            "figures": selectors.grant_figures(grant=grant),
+            "tranches": grant.tranches.all(),
+            "claims": grant.claims.prefetch_related("items"),
+            "form": form,
+        },
+        status=400 if form is not None and form.errors else 200,
+    )
+
+
+@login_required
+@_domain_errors
+def receipt(request: HttpRequest, pk: int) -> HttpResponse:
+    """A receipt, to people who may see its grant; a funder auditor's read is logged."""
+    item = get_object_or_404(ClaimItem.objects.select_related("claim__grant__fund"), pk=pk)
+    grant = item.claim.grant
+    if not item.receipt or not perms.can_view_grant(request.user, grant):
+        raise Http404
+    if has_role(request.user, grant.fund.neighbourhood, Role.FUNDER_AUDITOR):
+        audit_record(
+            action="funds.receipt_viewed",
+            actor=request.user,
+            obj=item,
+            actor_role=Role.FUNDER_AUDITOR,
+        )
+    response = FileResponse(
+        item.receipt.open("rb"),
+        as_attachment=True,
+        filename=f"receipt-{item.pk}.{item.receipt_kind}",
+        content_type=CONTENT_TYPES.get(item.receipt_kind, "application/octet-stream"),
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

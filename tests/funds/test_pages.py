@@ -1,0 +1,104 @@
+"""Funds pages without JavaScript: the finance officer's queue pays, the grant page takes a
+claim with a receipt, receipts are served only through the permission check."""
+
+from __future__ import annotations
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from audit.models import AuditEvent
+from funds import services
+from funds.models import Claim, Grant, GrantTranche
+from tests.factories import UserFactory
+
+from .factories import grant, item, jpeg
+
+
+def test_finance_officer_releases_a_ready_tranche_from_the_queue(client, world):
+    w = world
+    g = grant(w)
+    client.force_login(w.finance)
+    page = client.get(reverse("funds:fund", args=[w.fund.pk]))
+    assert page.status_code == 200
+    assert "Tranches ready to release" in page.content.decode()
+    assert g.title in page.content.decode()
+    tranche = g.tranches.get(number=1)
+    response = client.post(reverse("funds:tranche_release", args=[tranche.pk]))
+    assert response.status_code == 302
+    tranche.refresh_from_db()
+    assert tranche.status == GrantTranche.Status.RELEASED
+
+
+def test_the_approver_gets_a_plain_refusal_not_a_payment(client, world):
+    from communities.models import Role, RoleAssignment
+
+    w = world
+    RoleAssignment.objects.create(
+        user=w.trustees[1], neighbourhood=w.neighbourhood, role=Role.FINANCE_OFFICER
+    )
+    g = grant(w)
+    client.force_login(w.trustees[1])
+    tranche = g.tranches.get(number=1)
+    response = client.post(reverse("funds:tranche_release", args=[tranche.pk]), follow=True)
+    assert "You approved this grant" in response.content.decode()
+    tranche.refresh_from_db()
+    assert tranche.status == GrantTranche.Status.PENDING
+
+
+def test_a_grantee_submits_a_claim_with_a_receipt_on_the_grant_page(client, world):
+    w = world
+    g = grant(w, mode=Grant.PaymentMode.REIMBURSEMENT)
+    client.force_login(w.contact)
+    response = client.post(
+        reverse("funds:grant", args=[g.pk]),
+        {
+            "description": "Compost",
+            "amount_pence": "12.50",
+            "receipt": SimpleUploadedFile("r.jpg", jpeg()),
+        },
+    )
+    assert response.status_code == 302
+    claim = Claim.objects.get()
+    assert claim.status == Claim.Status.SUBMITTED and claim.items.get().amount_pence == 1250
+
+
+def test_bad_claim_input_is_refused_in_plain_english_and_nothing_is_stored(client, world):
+    w = world
+    g = grant(w, mode=Grant.PaymentMode.REIMBURSEMENT)
+    client.force_login(w.contact)
+    for amount, receipt, message in (
+        ("12.505", jpeg(), "two decimal places"),
+        ("0", jpeg(), "more than £0"),
+        ("12", b"plain text", "photo (JPEG, PNG or WebP) or a PDF"),
+    ):
+        response = client.post(
+            reverse("funds:grant", args=[g.pk]),
+            {
+                "description": "x",
+                "amount_pence": amount,
+                "receipt": SimpleUploadedFile("r.jpg", receipt),
+            },
+        )
+        assert response.status_code == 400
+        assert message in response.content.decode()
+    assert not Claim.objects.exists()
+
+
+def test_receipts_are_served_only_to_people_who_may_see_the_grant(client, world):
+    w = world
+    g = grant(w, mode=Grant.PaymentMode.REIMBURSEMENT)
+    claim = services.claim_create(actor=w.contact, grant=g, items=[item()])
+    url = reverse("funds:receipt", args=[claim.items.get().pk])
+    client.force_login(UserFactory())
+    assert client.get(url).status_code == 404
+    client.force_login(w.auditor)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/jpeg"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert AuditEvent.objects.filter(action="funds.receipt_viewed", actor=w.auditor).exists()
+
+
+def test_strangers_cannot_see_the_books(client, world):
+    client.force_login(UserFactory())
+    assert client.get(reverse("funds:fund", args=[world.fund.pk])).status_code == 403
