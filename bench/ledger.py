@@ -84,8 +84,8 @@ def child_setup(entries: int) -> int:
         "VALUES (%s, %s, %s, %s, %s, %s, %s, NULL, NULL, %s, %s)"
     )
     leg_sql = (
-        "INSERT INTO funds_journalleg (entry_id, line, fund_id, posted_at, account, amount_pence) "
-        "VALUES (%s, %s, %s, %s, %s, %s)"
+        "INSERT INTO funds_journalleg (entry_id, line, fund_id, posted_at, account, amount_pence, "
+        "balance_after_pence) VALUES (%s, %s, %s, %s, %s, %s, %s)"
     )
     audit_sql = (
         "INSERT INTO audit_auditevent (seq, action, actor_id, actor_role, object_type, "
@@ -101,6 +101,7 @@ def child_setup(entries: int) -> int:
         ("claim_paid", "paid", "committed", 25_000),
     ]
     prev = GENESIS_HASH
+    running = dict.fromkeys(("cash", "receivable", "committed", "paid"), 0)
     batch_e, batch_l, batch_a = [], [], []
     audit_seq0 = 10_000_000  # clear of any real events
     with connection.cursor() as cursor:
@@ -123,8 +124,10 @@ def child_setup(entries: int) -> int:
             }
             h = entry_hash(e)
             batch_e.append((seq, fund.pk, seq, key, kind, "", posted, prev, h))
-            batch_l.append((seq, 1, fund.pk, posted, debit, amount))
-            batch_l.append((seq, 2, fund.pk, posted, credit, -amount))
+            running[debit] += amount
+            running[credit] -= amount
+            batch_l.append((seq, 1, fund.pk, posted, debit, amount, running[debit]))
+            batch_l.append((seq, 2, fund.pk, posted, credit, -amount, running[credit]))
             batch_a.append(
                 (
                     audit_seq0 + seq,

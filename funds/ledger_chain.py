@@ -95,10 +95,10 @@ def _entry_problem(fund_id: int, head: ChainHead, seq: int, entry: Mapping) -> s
     bad_legs = legs_problem(entry["legs"])
     if bad_legs:
         return bad_legs
-    if entry.get("problem"):
-        return str(entry["problem"])
     if entry_hash(entry) != entry["hash"]:
         return "does not match its hash (its content was changed)"
+    if entry.get("problem"):
+        return str(entry["problem"])
     return None
 
 

@@ -24,14 +24,34 @@ def fund_ceiling_pence(neighbourhood) -> int | None:
     )
 
 
+def latest_balance(*, fund_id: int, account: str, before=None) -> int:
+    """The account's running balance after its last leg (posted before `before`): one seek."""
+    qs = JournalLeg.objects.filter(fund_id=fund_id, account=account)
+    if before is not None:
+        qs = qs.filter(posted_at__lt=before)
+    value = qs.order_by("-posted_at", "-entry_id").values_list("balance_after_pence", flat=True)
+    return int(value.first() or 0)
+
+
 def account_balances(
     *, fund: Fund | int, since: dt.datetime | None = None, until: dt.datetime | None = None
 ) -> dict[str, int]:
-    """Sum of legs per account for entries posted in [since, until); every account present."""
+    """Each account's movement over entries posted in [since, until) (from the beginning
+    when since is None, to now when until is None): the difference of two running balances,
+    each one index seek (see JournalLeg), whatever the ledger's size."""
+    fund_id = fund.pk if isinstance(fund, Fund) else fund
+    totals = {}
+    for account in A.values:
+        end = latest_balance(fund_id=fund_id, account=account, before=until)
+        start = latest_balance(fund_id=fund_id, account=account, before=since) if since else 0
+        totals[account] = end - start
+    return totals
+
+
+def account_balances_summed(*, fund: Fund | int, until: dt.datetime | None = None) -> dict:
+    """The same balances by summing every leg (slow on a long ledger; for cross-checks)."""
     fund_id = fund.pk if isinstance(fund, Fund) else fund
     qs = JournalLeg.objects.filter(fund_id=fund_id)
-    if since is not None:
-        qs = qs.filter(posted_at__gte=since)
     if until is not None:
         qs = qs.filter(posted_at__lt=until)
     totals = dict.fromkeys(A.values, 0)
@@ -77,10 +97,7 @@ def fund_figures(*, fund: Fund | int, until: dt.datetime | None = None) -> Figur
 def fund_available_pence(*, fund: Fund | int) -> int:
     """Uncommitted cash: what a new grant may commit. Call under the fund lock to rely on it."""
     fund_id = fund.pk if isinstance(fund, Fund) else fund
-    total = JournalLeg.objects.filter(fund_id=fund_id, account=A.CASH).aggregate(
-        total=Sum("amount_pence")
-    )["total"]
-    return int(total or 0)
+    return latest_balance(fund_id=fund_id, account=A.CASH)
 
 
 @dataclass(frozen=True)
@@ -96,17 +113,21 @@ class Statement:
 def fund_statement(
     *, fund: Fund | int, start: dt.datetime | None = None, end: dt.datetime | None = None
 ) -> Statement:
-    """Opening balances at `start`, movements in [start, end), closing at `end`: two indexed
-    aggregate queries whatever the ledger's size."""
-    opening = account_balances(fund=fund, until=start) if start else dict.fromkeys(A.values, 0)
-    movements = account_balances(fund=fund, since=start, until=end)
-    closing = {account: opening[account] + movements[account] for account in A.values}
+    """Opening balances at `start`, movements in [start, end), closing at `end`: two index
+    seeks per account (running balances, see JournalLeg) whatever the ledger's size."""
+    fund_id = fund.pk if isinstance(fund, Fund) else fund
+    opening, closing = {}, {}
+    for account in A.values:
+        opening[account] = (
+            latest_balance(fund_id=fund_id, account=account, before=start) if start else 0
+        )
+        closing[account] = latest_balance(fund_id=fund_id, account=account, before=end)
     return Statement(
-        fund_id=fund.pk if isinstance(fund, Fund) else fund,
+        fund_id=fund_id,
         start=start,
         end=end,
         opening=Figures.from_balances(opening),
-        movements=movements,
+        movements={account: closing[account] - opening[account] for account in A.values},
         closing=Figures.from_balances(closing),
     )
 

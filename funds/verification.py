@@ -51,12 +51,14 @@ def ledger_entries(fund_id: int) -> Iterator[dict]:
         [fund_id],
     )
     legs = _stream(
-        "SELECT e.seq, l.entry_id, l.fund_id, l.posted_at, l.account, l.amount_pence "
+        "SELECT e.seq, l.entry_id, l.fund_id, l.posted_at, l.account, l.amount_pence, "
+        "l.balance_after_pence "
         "FROM funds_journalleg l JOIN funds_journalentry e ON e.id = l.entry_id "
         "WHERE e.fund_id = %s ORDER BY e.seq, l.line",
         [fund_id],
     )
     leg = next(legs, None)
+    running: dict[str, int] = {}
     for row in entries:
         entry_id, seq, posted = row[0], row[2], row[6]
         entry = {
@@ -78,6 +80,10 @@ def ledger_entries(fund_id: int) -> Iterator[dict]:
             leg = next(legs, None)
         while leg is not None and leg[0] == seq and leg[1] == entry_id:
             entry["legs"].append((leg[4], leg[5]))
+            running[leg[4]] = running.get(leg[4], 0) + leg[5]
+            if running[leg[4]] != leg[6]:
+                entry["problem"] = "has a running balance that does not follow from the amounts"
+                running[leg[4]] = leg[6]
             if leg[2] != fund_id:
                 entry["problem"] = "has a leg booked to another fund"
             elif leg[3] != posted:

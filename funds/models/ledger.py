@@ -121,8 +121,12 @@ class JournalEntry(ImmutableModel):
 class JournalLeg(ImmutableModel):
     """One side of an entry: an account and a signed amount (debit +, credit -).
 
-    `fund` and `posted_at` repeat the entry's, so a statement sums one covering index
-    (fund, account, posted_at, amount) without a join; verify_ledger checks they agree.
+    `fund` and `posted_at` repeat the entry's, and `balance_after_pence` is the account's
+    running balance in this fund after this leg, so a balance at any moment is one index
+    seek, not a sum over a million rows: that is how a statement over 1,000,000 entries stays
+    under 200 ms (STYLE says balances are summed, never stored; this is the written-down
+    exception). The amounts stay the truth: verify_ledger re-adds every amount and refuses
+    any running balance that does not follow from them.
     """
 
     entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="legs")
@@ -131,6 +135,7 @@ class JournalLeg(ImmutableModel):
     posted_at = models.DateTimeField()
     account = models.CharField(max_length=20, choices=Account.choices)
     amount_pence = models.BigIntegerField()
+    balance_after_pence = models.BigIntegerField()
 
     class Meta:
         ordering = ["entry", "line"]
@@ -140,8 +145,8 @@ class JournalLeg(ImmutableModel):
         ]
         indexes = [
             models.Index(
-                fields=["fund", "account", "posted_at", "amount_pence"],
-                name="journal_leg_statement_idx",
+                fields=["fund", "account", "posted_at", "entry"],
+                name="journal_leg_balance_idx",
             )
         ]
 

@@ -18,6 +18,7 @@ from config.errors import ApplicationError, ForbiddenError
 
 from ..ledger_chain import GENESIS_HASH, entry_hash, legs_problem
 from ..models import Account, Fund, Grant, JournalEntry, JournalLeg
+from ..selectors import latest_balance
 from ._common import audit, lock_fund
 
 VALID_ACCOUNTS = set(Account.values)
@@ -70,31 +71,46 @@ def ledger_post(
         raise ApplicationError("This posting names an account the ledger does not have.")
     if reverses is not None and reverses.fund_id != fund.pk:
         raise ApplicationError("An entry can only reverse an entry of the same fund.")
-    last = JournalEntry.objects.filter(fund=fund).order_by("-seq").values("seq", "hash").first()
+    last = (
+        JournalEntry.objects.filter(fund=fund)
+        .order_by("-seq")
+        .values("seq", "hash", "posted_at")
+        .first()
+    )
+    # Never earlier than the previous entry (a clock stepping back must not reorder the
+    # fund's history): seq order and posted_at order are then the same.
+    posted_at = timezone.now()
+    if last and last["posted_at"] > posted_at:
+        posted_at = last["posted_at"]
     entry = JournalEntry(
         fund=fund,
         seq=(last["seq"] if last else 0) + 1,
         idempotency_key=idempotency_key,
         kind=kind,
         memo=memo[:300],
-        posted_at=timezone.now(),
+        posted_at=posted_at,
         reverses=reverses,
         grant=grant,
         prev_hash=last["hash"] if last else GENESIS_HASH,
     )
     entry.hash = entry_hash(entry_content(entry, legs))
     entry.save()
-    JournalLeg.objects.bulk_create(
-        JournalLeg(
-            entry=entry,
-            line=line,
-            fund=fund,
-            posted_at=entry.posted_at,
-            account=account,
-            amount_pence=amount,
+    running = {account: latest_balance(fund_id=fund.pk, account=account) for account, _ in legs}
+    rows = []
+    for line, (account, amount) in enumerate(legs, start=1):
+        running[account] += amount
+        rows.append(
+            JournalLeg(
+                entry=entry,
+                line=line,
+                fund=fund,
+                posted_at=entry.posted_at,
+                account=account,
+                amount_pence=amount,
+                balance_after_pence=running[account],
+            )
         )
-        for line, (account, amount) in enumerate(legs, start=1)
-    )
+    JournalLeg.objects.bulk_create(rows)
     audit(
         "funds.ledger_posted",
         actor=actor,

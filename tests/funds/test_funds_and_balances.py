@@ -115,3 +115,13 @@ def test_a_statement_has_opening_movements_and_closing(world):
 
 def test_the_fund_caps_what_a_proposal_may_ask_for(world):
     assert cost_ceiling_pence(world.neighbourhood) == 1_000_000
+
+
+def test_running_balances_agree_with_summing_every_leg(world):
+    from funds.selectors import account_balances, account_balances_summed
+
+    w = world
+    g = grant(w, amount_pence=100_000)
+    services.grant_tranche_release(actor=w.finance, tranche=g.tranches.get(number=1))
+    services.grant_close_early(actor=w.finance, grant=g, reason="Stopped")
+    assert account_balances(fund=w.fund) == account_balances_summed(fund=w.fund)

@@ -133,3 +133,14 @@ def test_an_unknown_fund_is_an_error(db):
 
     with pytest.raises(CommandError):
         call_command("verify_ledger", "--fund", "999999")
+
+
+def test_an_edited_running_balance_is_caught(ledger):
+    w, entries = ledger
+    raw(
+        "UPDATE funds_journalleg SET balance_after_pence = balance_after_pence + 100 "
+        "WHERE entry_id = %s AND line = 1",
+        [entries[3].pk],
+    )
+    code, err = run_verify()
+    assert code == 1 and "entry #3" in err and "running balance" in err
