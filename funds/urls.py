@@ -10,6 +10,8 @@ urlpatterns = [
     path("<int:pk>/", views.fund_detail, name="fund"),
     path("tranches/<int:pk>/release/", views.tranche_release, name="tranche_release"),
     path("claims/<int:pk>/pay/", views.claim_pay, name="claim_pay"),
+    path("claims/<int:pk>/approve/", views.claim_approve, name="claim_approve"),
+    path("decisions/<int:pk>/", views.decision_minutes, name="decision"),
     path("grants/<int:pk>/", views.grant_detail, name="grant"),
     path("receipts/<int:pk>/", views.receipt, name="receipt"),
 ]

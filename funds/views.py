@@ -24,7 +24,7 @@ from config.errors import ApplicationError, NotFoundError
 from . import permissions as perms
 from . import selectors, services
 from .forms import ClaimItemForm
-from .models import Claim, ClaimItem, Fund, Grant, GrantTranche
+from .models import Claim, ClaimItem, Decision, Fund, Grant, GrantTranche
 from .services import ItemInput
 from .services.grants import tranche_refusal
 
@@ -59,6 +59,13 @@ def fund_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if not perms.can_view_fund(request.user, fund):
         raise PermissionDenied
     is_finance = perms.can_use_powers_finance(request.user, fund)
+    claims_to_approve = [
+        claim
+        for claim in Claim.objects.filter(
+            grant__fund=fund, status=Claim.Status.SUBMITTED
+        ).select_related("grant__fund__neighbourhood", "grant__proposal")
+        if perms.can_approve_claim(request.user, claim)
+    ]
     ready, claims_to_pay = [], []
     if is_finance:
         pending = GrantTranche.objects.filter(
@@ -83,6 +90,8 @@ def fund_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "is_finance": is_finance,
             "ready": ready,
             "claims_to_pay": claims_to_pay,
+            "claims_to_approve": claims_to_approve,
+            "decisions": fund.decisions.select_related("meeting")[:20],
             "entries": selectors.journal_list(fund=fund, limit=20),
         },
     )
@@ -114,6 +123,44 @@ def claim_pay(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"Claim {claim.pk} is paid.")
     return redirect("funds:fund", pk=claim.grant.fund_id)
+
+
+@login_required
+@require_POST
+@_domain_errors
+def claim_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    claim = get_object_or_404(Claim.objects.select_related("grant"), pk=pk)
+    try:
+        services.claim_approve(actor=request.user, claim=claim)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Claim {claim.pk} is approved.")
+    return redirect("funds:fund", pk=claim.grant.fund_id)
+
+
+@login_required
+@_domain_errors
+def decision_minutes(request: HttpRequest, pk: int) -> HttpResponse:
+    """The minute of one decision, generated from the record: who attended, sent apologies,
+    was excluded and why, and how each trustee voted (trustees are named as office-holders)."""
+    decision = get_object_or_404(
+        Decision.objects.select_related("meeting", "fund__neighbourhood", "proposal"), pk=pk
+    )
+    if not perms.can_view_fund(request.user, decision.fund):
+        raise PermissionDenied
+    return render(
+        request,
+        "funds/decision_minutes.html",
+        {
+            "decision": decision,
+            "meeting": decision.meeting,
+            "attendees": decision.meeting.attendees.order_by("display_name"),
+            "apologies": decision.meeting.apologies.order_by("display_name"),
+            "votes": decision.votes.select_related("trustee").order_by("trustee__display_name"),
+            "exclusions": decision.exclusions.select_related("trustee"),
+        },
+    )
 
 
 @login_required

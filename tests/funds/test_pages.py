@@ -102,3 +102,30 @@ def test_receipts_are_served_only_to_people_who_may_see_the_grant(client, world)
 def test_strangers_cannot_see_the_books(client, world):
     client.force_login(UserFactory())
     assert client.get(reverse("funds:fund", args=[world.fund.pk])).status_code == 403
+
+
+def test_a_trustee_approves_a_claim_from_the_fund_page(client, world):
+    w = world
+    g = grant(w, mode=Grant.PaymentMode.REIMBURSEMENT)
+    claim = services.claim_create(actor=w.contact, grant=g, items=[item()])
+    services.claim_submit(actor=w.contact, claim=claim)
+    client.force_login(w.trustees[2])
+    page = client.get(reverse("funds:fund", args=[w.fund.pk])).content.decode()
+    assert "Claims to approve" in page
+    client.post(reverse("funds:claim_approve", args=[claim.pk]))
+    claim.refresh_from_db()
+    assert claim.status == Claim.Status.APPROVED and claim.approved_by == w.trustees[2]
+
+
+def test_minutes_are_generated_from_the_record_with_the_excluded_trustee(client, world):
+    from .factories import decide, selected_proposal
+
+    w = world
+    proposal = selected_proposal(w, proposer=w.trustees[4])
+    decision = decide(w, proposal=proposal)
+    client.force_login(w.trustees[0])
+    page = client.get(reverse("funds:decision", args=[decision.pk])).content.decode()
+    from django.utils.html import escape
+
+    assert escape(w.trustees[4].display_name) in page and "proposed it" in page
+    assert "For 4, against 0" in page
