@@ -107,7 +107,8 @@ def child_setup(entries: int) -> int:
     with connection.cursor() as cursor:
         for seq in range(1, entries + 1):
             kind, debit, credit, amount = pattern[seq % len(pattern)]
-            posted = start + step * seq
+            posted_dt = start + step * seq
+            posted = connection.ops.adapt_datetimefield_value(posted_dt)
             key = f"bench-{seq}"
             legs = [(debit, amount), (credit, -amount)]
             e = {
@@ -116,7 +117,7 @@ def child_setup(entries: int) -> int:
                 "idempotency_key": key,
                 "kind": kind,
                 "memo": "",
-                "posted_at": posted.isoformat(),
+                "posted_at": posted_dt.isoformat(),
                 "reverses_id": None,
                 "grant_id": None,
                 "legs": legs,
