@@ -31,3 +31,41 @@ class ClaimItemForm(forms.Form):
         label="Receipt",
         help_text=f"A photo (JPEG, PNG or WebP) or a PDF, up to {MAX_BYTES // 1048576} MB.",
     )
+
+
+class DecisionForm(forms.Form):
+    """A meeting and its vote on funding one selected proposal: one vote field per trustee."""
+
+    held_on = forms.DateField(
+        label="Date of the meeting", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    proposal = forms.ModelChoiceField(label="Proposal", queryset=None, empty_label=None)
+    amount_pence = PoundsField(label="Amount to grant")
+    motion = forms.CharField(label="Motion", widget=forms.Textarea(attrs={"rows": 3}))
+
+    PRESENCE = [("present", "Present"), ("apologies", "Sent apologies"), ("absent", "Absent")]
+    VOTES = [("", "Did not vote"), ("for", "For"), ("against", "Against"), ("abstain", "Abstain")]
+
+    def __init__(self, *args, proposals, trustees, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["proposal"].queryset = proposals
+        self.trustees = list(trustees)
+        for trustee in self.trustees:
+            self.fields[f"presence_{trustee.pk}"] = forms.ChoiceField(
+                label=f"{trustee.display_name}: attendance",
+                choices=self.PRESENCE,
+                initial="present",
+            )
+            self.fields[f"vote_{trustee.pk}"] = forms.ChoiceField(
+                label=f"{trustee.display_name}: vote", choices=self.VOTES, required=False
+            )
+
+    def people(self, presence: str) -> list:
+        return [t for t in self.trustees if self.cleaned_data[f"presence_{t.pk}"] == presence]
+
+    def votes(self) -> dict:
+        return {
+            t: self.cleaned_data[f"vote_{t.pk}"]
+            for t in self.trustees
+            if self.cleaned_data[f"vote_{t.pk}"]
+        }

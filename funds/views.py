@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import wraps
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -23,7 +24,7 @@ from config.errors import ApplicationError, NotFoundError
 
 from . import permissions as perms
 from . import selectors, services
-from .forms import ClaimItemForm
+from .forms import ClaimItemForm, DecisionForm
 from .models import Claim, ClaimItem, Decision, Fund, Grant, GrantTranche
 from .services import ItemInput
 from .services.grants import tranche_refusal
@@ -123,6 +124,63 @@ def claim_pay(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"Claim {claim.pk} is paid.")
     return redirect("funds:fund", pk=claim.grant.fund_id)
+
+
+@login_required
+@_domain_errors
+def decision_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """A trustee records a meeting's decision on funding a selected proposal. The meeting and
+    the decision are one transaction: a refused decision (no quorum, a conflicted trustee's
+    vote, an unhealthy partnership) leaves nothing behind."""
+    from django.db import transaction
+
+    from proposals.models import Proposal
+
+    from .services.decisions import current_trustee_ids
+
+    fund = get_object_or_404(Fund.objects.select_related("neighbourhood"), pk=pk)
+    if not perms.can_record_decision(request.user, fund):
+        raise PermissionDenied
+    User = get_user_model()
+    trustees = User.objects.filter(pk__in=current_trustee_ids(fund.neighbourhood)).order_by(
+        "display_name"
+    )
+    proposals = Proposal.objects.filter(
+        neighbourhood=fund.neighbourhood, status=Proposal.Status.SELECTED
+    ).order_by("title")
+    form = DecisionForm(request.POST or None, proposals=proposals, trustees=trustees)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                meeting = services.meeting_record(
+                    actor=request.user,
+                    neighbourhood=fund.neighbourhood,
+                    held_on=data["held_on"],
+                    attendees=form.people("present"),
+                    apologies=form.people("apologies"),
+                )
+                decision = services.decision_record(
+                    actor=request.user,
+                    meeting=meeting,
+                    fund=fund,
+                    subject=Decision.Subject.GRANT,
+                    motion=data["motion"],
+                    votes=form.votes(),
+                    amount_pence=data["amount_pence"],
+                    proposal=data["proposal"],
+                )
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"Decision recorded: {decision.get_outcome_display()}.")
+            return redirect("funds:decision", pk=decision.pk)
+    return render(
+        request,
+        "funds/decision_form.html",
+        {"fund": fund, "form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required

@@ -129,3 +129,52 @@ def test_minutes_are_generated_from_the_record_with_the_excluded_trustee(client,
 
     assert escape(w.trustees[4].display_name) in page and "proposed it" in page
     assert "For 4, against 0" in page
+
+
+def _decision_post(w, proposal, *, votes):
+    data = {
+        "held_on": "2026-06-01",
+        "proposal": proposal.pk,
+        "amount_pence": "1,000.00",
+        "motion": "Fund the garden",
+    }
+    for t in w.trustees:
+        data[f"presence_{t.pk}"] = "present"
+        data[f"vote_{t.pk}"] = votes.get(t, "")
+    return data
+
+
+def test_a_trustee_records_a_decision_with_a_conflicted_trustee_excluded(client, world):
+    from funds.models import Decision
+
+    from .factories import selected_proposal
+
+    w = world
+    proposal = selected_proposal(w, proposer=w.trustees[4])
+    client.force_login(w.chair)
+    assert client.get(reverse("funds:decide", args=[w.fund.pk])).status_code == 200
+    votes = dict.fromkeys(w.trustees[:4], "for")
+    response = client.post(
+        reverse("funds:decide", args=[w.fund.pk]), _decision_post(w, proposal, votes=votes)
+    )
+    decision = Decision.objects.get()
+    assert response.status_code == 302
+    assert decision.passed and decision.amount_pence == 100_000
+    assert decision.exclusions.get().trustee == w.trustees[4]
+
+
+def test_a_conflicted_vote_on_the_form_is_refused_and_no_meeting_is_left(client, world):
+    from funds.models import Decision, Meeting
+
+    from .factories import selected_proposal
+
+    w = world
+    proposal = selected_proposal(w, proposer=w.trustees[4])
+    client.force_login(w.chair)
+    votes = dict.fromkeys(w.trustees, "for")
+    response = client.post(
+        reverse("funds:decide", args=[w.fund.pk]), _decision_post(w, proposal, votes=votes)
+    )
+    assert response.status_code == 400
+    assert "conflict of interest" in response.content.decode()
+    assert not Decision.objects.exists() and not Meeting.objects.exists()
