@@ -69,3 +69,30 @@ class DecisionForm(forms.Form):
             for t in self.trustees
             if self.cleaned_data[f"vote_{t.pk}"]
         }
+
+
+class GrantApproveForm(forms.Form):
+    """Turn a passed decision into a grant: recipient, contact, how it pays."""
+
+    title = forms.CharField(max_length=200)
+    recipient_organisation = forms.ModelChoiceField(label="Paid to", queryset=None)
+    contact_email = forms.EmailField(
+        label="Grantee contact's email",
+        help_text="They must have an account here: they see the grant and submit its claims.",
+    )
+    payment_mode = forms.ChoiceField(label="How it pays", choices=())
+    tranches = forms.IntegerField(
+        label="Number of payments (advance grants)",
+        min_value=1,
+        max_value=4,
+        initial=2,
+        help_text="Split equally; each payment after the first waits for an accepted spend report.",
+    )
+    conditions = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args, organisations, **kwargs):
+        from .models import Grant
+
+        super().__init__(*args, **kwargs)
+        self.fields["recipient_organisation"].queryset = organisations
+        self.fields["payment_mode"].choices = Grant.PaymentMode.choices

@@ -13,6 +13,7 @@ urlpatterns = [
     path("claims/<int:pk>/approve/", views.claim_approve, name="claim_approve"),
     path("decisions/<int:pk>/", views.decision_minutes, name="decision"),
     path("<int:pk>/decide/", views.decision_create, name="decide"),
+    path("decisions/<int:pk>/grant/", views.grant_create, name="grant_create"),
     path("grants/<int:pk>/", views.grant_detail, name="grant"),
     path("receipts/<int:pk>/", views.receipt, name="receipt"),
 ]

@@ -24,7 +24,7 @@ from config.errors import ApplicationError, NotFoundError
 
 from . import permissions as perms
 from . import selectors, services
-from .forms import ClaimItemForm, DecisionForm
+from .forms import ClaimItemForm, DecisionForm, GrantApproveForm
 from .models import Claim, ClaimItem, Decision, Fund, Grant, GrantTranche
 from .services import ItemInput
 from .services.grants import tranche_refusal
@@ -179,6 +179,69 @@ def decision_create(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "funds/decision_form.html",
         {"fund": fund, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@_domain_errors
+def grant_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """A trustee without a conflict turns a passed decision into a grant (commits the money)."""
+    from .models import Organisation
+    from .services import TrancheSpec
+
+    decision = get_object_or_404(Decision.objects.select_related("fund", "proposal"), pk=pk)
+    if not perms.can_approve_grant(request.user, decision.fund):
+        raise PermissionDenied
+    organisations = Organisation.objects.filter(
+        due_diligence_status=Organisation.DueDiligence.PASSED,
+        kind__in=(Organisation.Kind.GRANTEE, Organisation.Kind.FUND_HOLDER),
+    )
+    initial = {"title": decision.proposal.title if decision.proposal else ""}
+    form = GrantApproveForm(request.POST or None, organisations=organisations, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        contact = get_user_model().objects.filter(email__iexact=data["contact_email"]).first()
+        if contact is None:
+            form.add_error("contact_email", "Nobody has an account with that email address.")
+        else:
+            tranches = []
+            if data["payment_mode"] == Grant.PaymentMode.ADVANCE:
+                n, amount = data["tranches"], decision.amount_pence
+                shares = [amount // n] * n
+                shares[0] += amount - sum(shares)
+                tranches = [
+                    TrancheSpec(
+                        share,
+                        precondition=GrantTranche.Precondition.NONE
+                        if i == 0
+                        else GrantTranche.Precondition.SPEND_REPORT_ACCEPTED,
+                    )
+                    for i, share in enumerate(shares)
+                ]
+            try:
+                grant = services.grant_approve(
+                    actor=request.user,
+                    decision=decision,
+                    title=data["title"],
+                    recipient_organisation=data["recipient_organisation"],
+                    contacts=[contact],
+                    conditions=data["conditions"],
+                    payment_mode=data["payment_mode"],
+                    tranches=tranches,
+                    purpose=Grant.Purpose.PROJECT
+                    if decision.proposal_id
+                    else Grant.Purpose.RUNNING_COSTS,
+                )
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, "Grant approved: the money is committed.")
+                return redirect("funds:grant", pk=grant.pk)
+    return render(
+        request,
+        "funds/grant_form.html",
+        {"decision": decision, "form": form},
         status=400 if form.errors else 200,
     )
 

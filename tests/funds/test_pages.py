@@ -178,3 +178,33 @@ def test_a_conflicted_vote_on_the_form_is_refused_and_no_meeting_is_left(client,
     assert response.status_code == 400
     assert "conflict of interest" in response.content.decode()
     assert not Decision.objects.exists() and not Meeting.objects.exists()
+
+
+def test_a_trustee_turns_the_decision_into_a_grant_on_its_page(client, world):
+    from .factories import decide, selected_proposal
+
+    w = world
+    proposal = selected_proposal(w)
+    decision = decide(w, proposal=proposal, amount_pence=90_001)
+    client.force_login(w.trustees[1])
+    minutes = client.get(reverse("funds:decision", args=[decision.pk])).content.decode()
+    assert reverse("funds:grant_create", args=[decision.pk]) in minutes
+    response = client.post(
+        reverse("funds:grant_create", args=[decision.pk]),
+        {
+            "title": "Garden",
+            "recipient_organisation": w.grantee.pk,
+            "contact_email": w.contact.email,
+            "payment_mode": "advance",
+            "tranches": "3",
+            "conditions": "",
+        },
+    )
+    assert response.status_code == 302
+    g = Grant.objects.get()
+    assert list(g.tranches.values_list("amount_pence", "precondition")) == [
+        (30_001, "none"),
+        (30_000, "spend_report_accepted"),
+        (30_000, "spend_report_accepted"),
+    ]
+    assert g.approved_by == w.trustees[1]
