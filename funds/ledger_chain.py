@@ -29,7 +29,7 @@ def canonical(entry: Mapping) -> bytes:
     and any database. Written out by hand (it is the hot loop of verify_ledger), and pinned
     by a test to equal json.dumps(..., sort_keys=True, separators=(",", ":"))."""
     reverses, grant = entry.get("reverses_id"), entry.get("grant_id")
-    legs = ",".join(f"[{_str(str(account))},{int(amount)}]" for account, amount in entry["legs"])
+    legs = ",".join([f"[{_name(account)},{int(amount)}]" for account, amount in entry["legs"]])
     return (
         f'{{"fund_id":{int(entry["fund_id"])}'
         f',"grant_id":{"null" if grant is None else int(grant)}'
@@ -42,6 +42,18 @@ def canonical(entry: Mapping) -> bytes:
         f',"reverses_id":{"null" if reverses is None else int(reverses)}'
         f',"seq":{int(entry["seq"])}}}'
     ).encode("ascii")
+
+
+_names: dict[str, str] = {}
+
+
+def _name(account) -> str:
+    """The JSON string of an account name (a handful of names, so cached)."""
+    try:
+        return _names[account]
+    except KeyError:
+        _names[str(account)] = encoded = _str(str(account))
+        return encoded
 
 
 def canonical_reference(entry: Mapping) -> bytes:
@@ -72,12 +84,13 @@ def legs_problem(legs: list) -> str | None:
     """Why a set of legs is not a valid double entry, or None when it is."""
     if len(legs) < 2:
         return "has fewer than two legs"
+    total = 0
     for _account, amount in legs:
-        if not isinstance(amount, int) or isinstance(amount, bool):
+        if type(amount) is not int:
             return "has an amount that is not whole pence"
         if amount == 0:
             return "has a leg of zero"
-    total = sum(amount for _account, amount in legs)
+        total += amount
     if total != 0:
         return f"does not balance (legs sum to {total} pence)"
     return None

@@ -24,6 +24,9 @@ def _iso(value) -> str:
     """posted_at as the service hashed it (datetime.isoformat() in UTC). SQLite hands back
     Django's stored text ('2026-01-02 03:04:05.678901', UTC); PostgreSQL an aware datetime."""
     if isinstance(value, str):
+        # Django's own SQLite format, naive UTC: rewrite the text rather than parse it.
+        if len(value) in (19, 26) and value[10] == " " and "+" not in value:
+            return f"{value[:10]}T{value[11:]}+00:00"
         value = dt.datetime.fromisoformat(value)
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
