@@ -24,7 +24,7 @@ from ..models import Account, Claim, ClaimItem, Fund, Grant, JournalEntry
 from ..receipts import ReceiptRejected, check_receipt, read_capped
 from ..selectors import grant_figures
 from ._common import audit, relock, require, require_amount
-from .grants import _lock_grant
+from .grants import PAYING_FUND_STATES, _lock_grant
 from .ledger import ledger_post
 
 C = Claim.Status
@@ -256,7 +256,7 @@ def claim_pay(*, actor, claim: Claim) -> Claim:
         raise StateError(
             "This grant was paid in advance: its approved claims report spend and are not paid."
         )
-    if fund.status != Fund.Status.ACTIVE:
+    if fund.status not in PAYING_FUND_STATES:
         raise StateError(f"The fund is “{fund.get_status_display()}”, so it pays nothing.")
     if grant.status != Grant.Status.ACTIVE:
         raise StateError(

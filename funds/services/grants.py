@@ -36,6 +36,8 @@ from ._common import audit, clean, lock_fund, relock, require, require_amount
 from .ledger import ledger_post
 
 G = Grant.Status
+# A closing fund still pays what it committed (so it can close); a suspended one pays nothing.
+PAYING_FUND_STATES = (Fund.Status.ACTIVE, Fund.Status.CLOSING)
 
 ALLOWED_TRANSITIONS: dict[str, set[str]] = {
     G.APPROVED: {G.AGREEMENT_ISSUED, G.WITHDRAWN},
@@ -347,7 +349,7 @@ def tranche_precondition_met(tranche: GrantTranche) -> bool:
 
 def tranche_refusal(tranche: GrantTranche, fund: Fund, grant: Grant) -> str | None:
     """Why the tranche cannot be paid now (state and preconditions), or None."""
-    if fund.status != Fund.Status.ACTIVE:
+    if fund.status not in PAYING_FUND_STATES:
         return f"The fund is “{fund.get_status_display()}”, so it pays nothing."
     if grant.status != G.ACTIVE:
         return f"The grant is “{grant.get_status_display()}”: only an active grant is paid."

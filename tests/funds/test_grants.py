@@ -264,3 +264,20 @@ def test_a_running_costs_grant_to_the_fund_holder_pays_into_running_costs(world)
     from funds.selectors import account_balances
 
     assert account_balances(fund=w.fund)["running_costs"] == 10_000
+
+
+def test_a_closing_fund_still_pays_what_it_committed_but_commits_nothing_new(world):
+    w = world
+    g = grant(w)
+    decision = decide(w, proposal=selected_proposal(w))
+    services.fund_start_closing(actor=w.finance, fund=w.fund)
+    services.grant_tranche_release(actor=w.finance, tranche=g.tranches.get(number=1))
+    with pytest.raises(StateError, match="only when active"):
+        services.grant_approve(
+            actor=w.trustees[1],
+            decision=decision,
+            title="late",
+            recipient_organisation=w.grantee,
+            contacts=[w.contact],
+            tranches=[TrancheSpec(100_000)],
+        )
