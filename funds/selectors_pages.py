@@ -52,14 +52,10 @@ def has_money_work(user) -> bool:
     """Whether the nav shows "Money": a money role anywhere, or a grant to report on."""
     if not getattr(user, "is_authenticated", False):
         return False
-    cached = getattr(user, "_cp_funds_nav", None)
-    if cached is None:
-        cached = (
-            RoleAssignment.objects.current().filter(user=user, role__in=MONEY_ROLES).exists()
-            or Grant.objects.filter(Q(contacts=user) | Q(recipient_user=user)).exists()
-        )
-        user._cp_funds_nav = cached
-    return cached
+    return (
+        RoleAssignment.objects.current().filter(user=user, role__in=MONEY_ROLES).exists()
+        or Grant.objects.filter(Q(contacts=user) | Q(recipient_user=user)).exists()
+    )
 
 
 def fund_tranches(*, fund: Fund) -> list[FundTranche]:
