@@ -57,7 +57,7 @@ class DecisionForm(forms.Form):
     held_on = forms.DateField(
         label="Date of the meeting",
         help_text="For example 2026-12-02.",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     motion = forms.CharField(label="The motion the meeting voted on", widget=forms.Textarea)
     title = forms.CharField(label="Name of the grant", max_length=200)

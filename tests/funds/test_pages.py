@@ -261,3 +261,13 @@ def test_proposal_page_shows_the_money(client, world):
     assert 'id="money"' in body
     assert "£1,000.00" in body and "£500.00" in body and "£200.00" in body
     assert "an individual resident" not in body
+
+
+def test_decision_form_dates_render_as_iso_for_the_date_input(client, world):
+    # A date input accepts only YYYY-MM-DD; any other rendering leaves it empty in a browser.
+    proposal = selected_proposal(world)
+    url = reverse("funds:decide", args=[world.fund.pk, proposal.pk])
+    body = _login(client, world.chair).get(url).content.decode()
+    from django.utils import timezone
+
+    assert f'type="date" name="held_on" value="{timezone.localdate():%Y-%m-%d}"' in body
