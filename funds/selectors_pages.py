@@ -14,7 +14,17 @@ from communities.permissions import TRUSTEE_ROLES
 from proposals.models import Proposal
 
 from . import permissions as perms
-from .models import Claim, ClaimItem, Decision, Fund, FundTranche, Grant, GrantTranche
+from .models import (
+    Account,
+    Claim,
+    ClaimItem,
+    Decision,
+    Fund,
+    FundTranche,
+    Grant,
+    GrantTranche,
+    JournalLeg,
+)
 from .selectors import grant_figures
 from .services.grants import tranche_refusal
 
@@ -48,27 +58,42 @@ def grants_for_contact(*, user) -> list[Grant]:
     )
 
 
-def has_money_work(user) -> bool:
-    """Whether the nav shows "Money": a money role anywhere, or a grant to report on."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return (
-        RoleAssignment.objects.current().filter(user=user, role__in=MONEY_ROLES).exists()
-        or Grant.objects.filter(Q(contacts=user) | Q(recipient_user=user)).exists()
-    )
-
-
 def fund_tranches(*, fund: Fund) -> list[FundTranche]:
     return list(fund.tranches.order_by("due_on", "id"))
 
 
 def fund_grants(*, fund: Fund) -> list[Grant]:
-    """The fund's grants, each with its committed, paid and spent figures attached."""
+    """The fund's grants, each with granted, paid and spent attached: three queries in all,
+    however many grants (legs and claim items summed per grant)."""
     grants = list(
         fund.grants.select_related("proposal", "recipient_organisation", "recipient_user")
     )
+    legs: dict[int, dict[str, int]] = {}
+    rows = (
+        JournalLeg.objects.filter(fund=fund, entry__grant__isnull=False)
+        .order_by()
+        .values("entry__grant_id", "account")
+        .annotate(total=Sum("amount_pence"))
+    )
+    for row in rows:
+        legs.setdefault(row["entry__grant_id"], {})[row["account"]] = int(row["total"])
+    spent = dict(
+        ClaimItem.objects.filter(
+            claim__grant__fund=fund,
+            claim__status__in=[Claim.Status.APPROVED, Claim.Status.PAID],
+        )
+        .order_by()
+        .values("claim__grant_id")
+        .annotate(total=Sum("amount_pence"))
+        .values_list("claim__grant_id", "total")
+    )
     for grant in grants:
-        grant.figures = grant_money(grant=grant)
+        sums = legs.get(grant.pk, {})
+        grant.figures = {
+            "granted": grant.amount_pence,
+            "paid": sums.get(Account.PAID, 0) + sums.get(Account.RUNNING_COSTS, 0),
+            "spent": int(spent.get(grant.pk) or 0),
+        }
     return grants
 
 

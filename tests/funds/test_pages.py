@@ -21,20 +21,27 @@ def _login(client, user):
     return client
 
 
-def test_money_index_and_nav_show_role_holders_their_funds(client, world):
+def test_money_index_lists_role_holders_funds_and_neighbourhood_page_links_it(client, world):
     _login(client, world.finance)
     page = client.get(reverse("funds:index"))
     assert page.status_code == 200
     body = page.content.decode()
     assert world.fund.name in body
     assert reverse("funds:queue", args=[world.fund.pk]) in body
-    assert f'href="{reverse("funds:index")}">Money<' in body
+    nb_page = client.get(reverse("communities:detail", args=[world.neighbourhood.slug]))
+    assert f'href="{reverse("funds:index")}"' in nb_page.content.decode()
 
 
-def test_money_nav_hidden_from_residents(client, db):
+def test_money_link_not_shown_to_residents(client, world):
     _login(client, UserFactory())
-    body = client.get(reverse("home")).content.decode()
-    assert f'href="{reverse("funds:index")}"' not in body
+    body = client.get(reverse("communities:detail", args=[world.neighbourhood.slug]))
+    assert f'href="{reverse("funds:index")}"' not in body.content.decode()
+
+
+def test_grantee_finds_their_grant_from_the_money_page(client, world):
+    g = grant(world, amount_pence=10_000)
+    body = _login(client, world.contact).get(reverse("funds:index")).content.decode()
+    assert reverse("funds:grant", args=[g.pk]) in body
 
 
 def test_fund_page_shows_balances_and_schedule_to_trustee_and_auditor(client, world):
@@ -271,3 +278,21 @@ def test_decision_form_dates_render_as_iso_for_the_date_input(client, world):
     from django.utils import timezone
 
     assert f'type="date" name="held_on" value="{timezone.localdate():%Y-%m-%d}"' in body
+
+
+def test_fund_page_queries_do_not_grow_with_its_grants(client, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("funds:fund", args=[world.fund.pk])
+    _login(client, world.auditor)
+    grant(world, amount_pence=10_000)
+    client.get(url)  # warm up the session and caches
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(url).status_code == 200
+    grant(world, amount_pence=10_000)
+    grant(world, amount_pence=10_000)
+    with CaptureQueriesContext(connection) as three:
+        body = client.get(url).content.decode()
+    assert body.count('<td><a href="/funds/grants/') == 3
+    assert len(three) == len(one)
