@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -68,6 +69,12 @@ def browser(browser_enabled, monkeypatch):
             yield instance
         finally:
             instance.close()
+            # Django keeps connections per context, and the test's ORM calls ran in the context
+            # Playwright's greenlets gave them: close that connection here, or it outlives the
+            # test and blocks dropping the test database.
+            from django.db import connections
+
+            connections.close_all()
 
 
 @pytest.fixture
@@ -92,6 +99,11 @@ def site(browser_enabled, transactional_db, settings):
         yield server.url
     finally:
         server.stop()
+        # Each request thread closes its database connection when its socket closes; wait for
+        # them, so the test database is not dropped under an open connection.
+        for thread in threading.enumerate():
+            if "process_request_thread" in thread.name:
+                thread.join(timeout=10)
 
 
 def _png() -> bytes:
