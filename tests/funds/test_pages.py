@@ -296,3 +296,23 @@ def test_fund_page_queries_do_not_grow_with_its_grants(client, world):
         body = client.get(url).content.decode()
     assert body.count('<td><a href="/funds/grants/') == 3
     assert len(three) == len(one)
+
+
+def test_a_conflicted_trustee_cannot_record_the_decision(client, world):
+    proposer = world.trustees[0]
+    proposal = selected_proposal(world, proposer=proposer)
+    url = reverse("funds:decide", args=[world.fund.pk, proposal.pk])
+    page = _login(client, proposer).get(url).content.decode()
+    assert "another trustee must record this decision" in page
+    votes = dict.fromkeys(world.trustees[1:], "for")
+    client.post(url, _decision_post(world, proposal, votes=votes))
+    assert not Decision.objects.exists()
+
+
+def test_radio_groups_are_fieldsets_the_error_summary_can_link_to(client, world):
+    proposal = selected_proposal(world)
+    url = reverse("funds:decide", args=[world.fund.pk, proposal.pk])
+    page = _login(client, world.chair).post(url, {"held_on": "2026-06-01"}).content.decode()
+    trustee = world.trustees[1]
+    assert f'href="#id_vote_{trustee.pk}"' in page
+    assert f'<fieldset class="field has-error" id="id_vote_{trustee.pk}"' in page
