@@ -9,6 +9,7 @@ app_name = "funds"
 urlpatterns = [
     path("", views.index, name="index"),
     path("<int:pk>/", views.fund_detail, name="fund"),
+    path("<int:pk>/suspend/", views.fund_suspend, name="fund_suspend"),
     path("<int:pk>/to-do/", views.trustee_todo, name="todo"),
     path("<int:pk>/payments/", views.finance_queue, name="queue"),
     path(
@@ -28,5 +29,6 @@ urlpatterns = [
     path("claims/<int:pk>/return/", views_grants.claim_return, name="claim_return"),
     path("claims/<int:pk>/reject/", views_grants.claim_reject, name="claim_reject"),
     path("tranches/<int:pk>/release/", views_grants.tranche_release, name="tranche_release"),
+    path("tranches/<int:pk>/hold/", views_grants.tranche_hold, name="tranche_hold"),
     path("receipts/<int:pk>/", views_grants.receipt, name="receipt"),
 ]

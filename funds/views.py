@@ -69,8 +69,30 @@ def fund_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "decisions": fund.decisions.select_related("meeting", "proposal")[:20],
             "is_trustee": perms.can_record_decision(request.user, fund),
             "is_finance": perms.can_manage_fund(request.user, fund),
+            "is_auditor": perms.can_suspend_fund(request.user, fund),
         },
     )
+
+
+@require_POST
+def fund_suspend(request: HttpRequest, pk: int) -> HttpResponse:
+    """A funder auditor suspends the fund (it then commits and pays nothing), or resumes it."""
+    fund = _fund(pk)
+    reason = request.POST.get("reason", "")
+    try:
+        if request.POST.get("action") == "resume":
+            services.fund_resume(actor=request.user, fund=fund, reason=reason)
+            done = "The fund is active again."
+        else:
+            services.fund_suspend(actor=request.user, fund=fund, reason=reason)
+            done = "The fund is suspended: it commits and pays nothing until you resume it."
+    except ForbiddenError:
+        raise
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done)
+    return redirect("funds:fund", pk=fund.pk)
 
 
 def trustee_todo(request: HttpRequest, pk: int) -> HttpResponse:

@@ -52,6 +52,7 @@ def grant_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_claim": perms.can_submit_claim(request.user, grant)
             and grant.status in (Grant.Status.ACTIVE, Grant.Status.AGREEMENT_ISSUED),
             "can_view_fund": perms.can_view_fund(request.user, grant.fund),
+            "can_hold": perms.can_suspend_fund(request.user, grant.fund),
         },
     )
 
@@ -176,6 +177,28 @@ def tranche_release(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"Tranche {tranche.number} of “{tranche.grant}” is paid.")
     return redirect("funds:queue", pk=tranche.grant.fund_id)
+
+
+@require_POST
+def tranche_hold(request: HttpRequest, pk: int) -> HttpResponse:
+    """A funder auditor holds a tranche (with a reason), or lifts the hold."""
+    tranche = get_object_or_404(GrantTranche.objects.select_related("grant"), pk=pk)
+    try:
+        if request.POST.get("action") == "lift":
+            services.grant_tranche_unhold(actor=request.user, tranche=tranche)
+            done = f"The hold on tranche {tranche.number} is lifted."
+        else:
+            services.grant_tranche_hold(
+                actor=request.user, tranche=tranche, reason=request.POST.get("reason", "")
+            )
+            done = f"Tranche {tranche.number} is held: it will not be paid until you lift it."
+    except ForbiddenError:
+        raise
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done)
+    return redirect("funds:grant", pk=tranche.grant_id)
 
 
 @require_POST

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from audit.models import AuditEvent
 from funds import services
-from funds.models import Claim, Decision, Grant, GrantTranche
+from funds.models import Claim, Decision, Fund, Grant, GrantTranche
 from funds.selectors import fund_figures
 from proposals.models import Proposal
 from tests.factories import UserFactory
@@ -316,3 +316,34 @@ def test_radio_groups_are_fieldsets_the_error_summary_can_link_to(client, world)
     trustee = world.trustees[1]
     assert f'href="#id_vote_{trustee.pk}"' in page
     assert f'<fieldset class="field has-error" id="id_vote_{trustee.pk}"' in page
+
+
+def test_funder_auditor_holds_a_tranche_and_the_queue_stops_offering_it(client, world):
+    g = grant(world, amount_pence=100_000)
+    first = g.tranches.get(number=1)
+    page = _login(client, world.auditor).get(reverse("funds:grant", args=[g.pk])).content.decode()
+    assert reverse("funds:tranche_hold", args=[first.pk]) in page
+    client.post(reverse("funds:tranche_hold", args=[first.pk]), {"reason": "Awaiting bank check"})
+    first.refresh_from_db()
+    assert first.is_held and first.held_reason == "Awaiting bank check"
+    queue = _login(client, world.finance).get(reverse("funds:queue", args=[world.fund.pk]))
+    assert reverse("funds:tranche_release", args=[first.pk]) not in queue.content.decode()
+    assert "Awaiting bank check" in queue.content.decode()
+    response = client.post(reverse("funds:tranche_hold", args=[first.pk]), {"action": "lift"})
+    assert response.status_code == 403  # only the funder's auditor lifts a hold
+    _login(client, world.auditor).post(
+        reverse("funds:tranche_hold", args=[first.pk]), {"action": "lift"}
+    )
+    first.refresh_from_db()
+    assert not first.is_held
+
+
+def test_funder_auditor_suspends_and_resumes_the_fund_from_its_page(client, world):
+    url = reverse("funds:fund_suspend", args=[world.fund.pk])
+    _login(client, world.auditor).post(url, {"reason": "Annual accounts overdue"})
+    world.fund.refresh_from_db()
+    assert world.fund.status == Fund.Status.SUSPENDED
+    client.post(url, {"action": "resume"})
+    world.fund.refresh_from_db()
+    assert world.fund.status == Fund.Status.ACTIVE
+    assert _login(client, world.chair).post(url, {"reason": "x"}).status_code == 403
