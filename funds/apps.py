@@ -14,3 +14,9 @@ class FundsConfig(AppConfig):
         from .selectors import fund_ceiling_pence
 
         register_fund_ceiling(fund_ceiling_pence)
+
+        from proposals.panels import register_detail_panel
+
+        from .panels import proposal_money_panel
+
+        register_detail_panel(proposal_money_panel)

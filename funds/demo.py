@@ -1,12 +1,16 @@
-"""Demo data: each demo neighbourhood gets a fund from a demo funder with two tranches
-received, grants at several stages (from selected proposals, and one for running costs),
-claims with generated receipt images, one recovery, and a ledger that verifies.
+"""Demo data: in each demo neighbourhood with a partnership, a fund from a demo funder with two
+tranches received, grants at several stages, claims with generated receipt images, one
+recovery, and a ledger that verifies. Every write goes through the funds services, so the
+ledger chain and the audit trail are what real use would make.
 
-`finance@example.org` has work waiting (a tranche ready to release, a claim to pay) and
-`funder@example.org` has a tranche on hold to review. A neighbourhood whose partnership is
-not yet up to strength gets its fund and money in, but no grants (it cannot decide any).
-Everything goes through the services, as the real thing would. Idempotent: a neighbourhood
-that already has a fund is left alone.
+Who has work to do afterwards:
+- trustee@example.org: "Youth club Friday nights" waits for a decision; a claim to approve.
+- finance@example.org: a tranche ready to release, a claim to pay, a grant to start.
+- funder@example.org: the fund's books, a claim waiting for approval, receipts to follow, and a
+  tranche on hold to review (the garden's second payment).
+- resident@example.org: grant contact; can make a claim on the community garden.
+
+Idempotent: it runs only when the neighbourhood has no demo fund yet.
 """
 
 from __future__ import annotations
@@ -14,67 +18,119 @@ from __future__ import annotations
 import datetime as dt
 import io
 
+from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from communities.models import Neighbourhood, Role, RoleAssignment
 from communities.permissions import TRUSTEE_ROLES
-from communities.selectors import partnership_health
-from proposals.models import Proposal
+from proposals.markup import render_markdown
+from proposals.models import CostLine, Proposal, StatusChange, Theme
 
 from . import services
-from .models import Decision, Fund, Grant, GrantTranche, MonitoringReport, Organisation
+from .models import Decision, Fund, Grant, Organisation, Recovery
 from .services import ItemInput, TrancheSpec
+from .services.decisions import conflicts_for, current_trustee_ids, quorum_for
 
-FUNDER_ORG = ("Examplebury Community Wealth Fund", "GB-CHC-1190001")
-HOLDER_ORG = ("Examplebury Community Trust", "GB-CHC-1190002")
-GRANTEE_ORG = ("Hollin Bank Residents' Association", "GB-COH-09990001")
+FUND_NAME = "{name} Community Wealth Fund"
+FUNDER = ("Examplebury Community Wealth Fund", "GB-CHC-1190001", "1190001")
+HOLDER = ("{name} Community Trust", "GB-CHC-1190002", "1190002")
+GRANTEES = [
+    ("Hollin Bank Growers", "GB-CHC-1190003", "1190003"),
+    ("Mill Street Warm Spaces CIC", "GB-COH-12345678", ""),
+    ("St Mark's Play Association", "GB-CHC-1190004", "1190004"),
+]
+TOTAL = 150_000_000  # £1,500,000 over ten years
+# Past vote winners the fund now pays for: title, cost, summary, theme, grantee index.
+WINNERS = [
+    ("Community garden on the Green", 800_000, "Raised beds, a shed and tools.", Theme.ENVIRONMENT),
+    ("Warm hub at the Mill Street hall", 500_000, "Heat and hot drinks in winter.", Theme.OTHER),
+    ("Play street kit", 1_200_000, "Signs and kit for monthly play streets.", Theme.YOUNG_PEOPLE),
+]  # fmt: skip
 
 
-def receipt_image(text: str, colour=(250, 250, 245)) -> SimpleUploadedFile:
-    """A believable till receipt drawn with Pillow."""
-    image = Image.new("RGB", (360, 480), colour)
+def _forget(*users) -> None:
+    for user in users:
+        for key in ("_cp_memberships", "_cp_roles", "_cp_has_mfa", "_cp_email_verified"):
+            user.__dict__.pop(key, None)
+
+
+def receipt_image(shop: str, amount_pence: int, *, fmt: str = "PNG") -> bytes:
+    """A small drawn till receipt, good enough to look at and to pass the receipt checks."""
+    image = Image.new("RGB", (240, 320), (250, 250, 245))
     draw = ImageDraw.Draw(image)
-    draw.text((20, 20), "EXAMPLEBURY BUILDERS' MERCHANT", fill=(20, 20, 20))
-    for row, line in enumerate(text.splitlines()):
-        draw.text((20, 70 + 22 * row), line, fill=(40, 40, 40))
-    draw.text((20, 440), "Thank you - VAT reg 123 4567 89", fill=(80, 80, 80))
+    draw.text((16, 16), shop[:30], fill=(20, 20, 20))
+    draw.line((16, 40, 224, 40), fill=(120, 120, 120))
+    draw.text((16, 60), "Items as listed", fill=(40, 40, 40))
+    draw.text((16, 260), f"TOTAL GBP {amount_pence / 100:,.2f}", fill=(0, 0, 0))
     buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=80)
-    return SimpleUploadedFile("receipt.jpg", buffer.getvalue(), content_type="image/jpeg")
+    image.save(buffer, fmt)
+    return buffer.getvalue()
 
 
-def _org(name: str, org_id: str, kind: str) -> Organisation:
-    org, _ = Organisation.objects.get_or_create(
-        org_id=org_id,
-        defaults={
-            "name": name,
-            "kind": kind,
-            "charity_number": org_id.removeprefix("GB-CHC-") if "CHC" in org_id else "",
-            "company_number": org_id.removeprefix("GB-COH-") if "COH" in org_id else "",
-            "due_diligence_status": Organisation.DueDiligence.PASSED,
-            "due_diligence_on": dt.date(2026, 1, 15),
-        },
+def _item(description: str, amount_pence: int, shop: str) -> ItemInput:
+    data = receipt_image(shop, amount_pence)
+    return ItemInput(
+        description=description,
+        amount_pence=amount_pence,
+        receipt=SimpleUploadedFile("receipt.png", data, content_type="image/png"),
     )
-    return org
+
+
+def _organisation(name: str, org_id: str, number: str, kind: str) -> Organisation:
+    existing = Organisation.objects.filter(org_id=org_id).first()
+    if existing:
+        return existing
+    return Organisation.objects.create(
+        name=name,
+        kind=kind,
+        charity_number=number if org_id.startswith("GB-CHC") else "",
+        company_number=org_id.removeprefix("GB-COH-") if org_id.startswith("GB-COH") else "",
+        org_id=org_id,
+        due_diligence_status=Organisation.DueDiligence.PASSED,
+        due_diligence_on=timezone.localdate() - dt.timedelta(days=200),
+    )
+
+
+def _winner(nb: Neighbourhood, proposer, title: str, cost: int, summary: str, theme: str):
+    """A proposal residents selected in the past vote (written as history, like voting.demo)."""
+    existing = Proposal.objects.filter(neighbourhood=nb, title=title).first()
+    if existing:
+        return existing
+    selected_at = timezone.now() - dt.timedelta(days=100)
+    proposal = Proposal.objects.create(
+        neighbourhood=nb,
+        proposer=proposer,
+        title=title,
+        summary=summary,
+        description=summary,
+        description_html=render_markdown(summary),
+        theme=theme,
+        status=Proposal.Status.SELECTED,
+        selected_at=selected_at,
+        created_at=selected_at - dt.timedelta(days=60),
+    )
+    CostLine.objects.create(proposal=proposal, description="Everything", amount_pence=cost)
+    StatusChange.objects.create(
+        proposal=proposal,
+        from_status=Proposal.Status.ON_BALLOT,
+        to_status=Proposal.Status.SELECTED,
+        created_at=selected_at,
+    )
+    return proposal
 
 
 def _trustees(nb: Neighbourhood) -> list:
-    ids = (
-        RoleAssignment.objects.current()
-        .filter(neighbourhood=nb, role__in=TRUSTEE_ROLES)
-        .values_list("user_id", flat=True)
-    )
-    from django.contrib.auth import get_user_model
-
-    return list(get_user_model().objects.filter(pk__in=set(ids)).order_by("pk"))
+    """The neighbourhood's current trustees, oldest account first."""
+    return list(get_user_model().objects.filter(pk__in=current_trustee_ids(nb)).order_by("pk"))
 
 
 def _decide(nb, fund, trustees, chair, *, amount_pence=0, proposal=None, **kwargs) -> Decision:
-    from .services.decisions import conflicts_for
-
+    """A quorate meeting of `trustees` where everyone without a conflict votes for the motion
+    (used by the export tests to add decisions to the demo fund)."""
     meeting = services.meeting_record(
-        actor=chair, neighbourhood=nb, held_on=dt.date.today(), attendees=trustees
+        actor=chair, neighbourhood=nb, held_on=timezone.localdate(), attendees=trustees
     )
     conflicted = conflicts_for(
         trustee_ids={t.pk for t in trustees}, proposal=proposal, grant=kwargs.get("grant")
@@ -92,182 +148,192 @@ def _decide(nb, fund, trustees, chair, *, amount_pence=0, proposal=None, **kwarg
     )
 
 
-def seed(*, users: dict, stdout=None) -> None:
-    write = stdout.write if stdout else (lambda _msg: None)
+def _decide_and_grant(fund, chair, approver, proposal, *, grantee, contact, mode, tranches):
+    """A quorate meeting where every present trustee without a conflict votes for."""
+    trustees = current_trustee_ids(fund.neighbourhood)
+    conflicted = conflicts_for(trustee_ids=trustees, proposal=proposal, payee_user_ids=[contact.pk])
+    people = list(get_user_model().objects.filter(pk__in=trustees).order_by("pk"))
+    meeting = services.meeting_record(
+        actor=chair,
+        neighbourhood=fund.neighbourhood,
+        held_on=timezone.localdate() - dt.timedelta(days=60),
+        attendees=people,
+    )
+    decision = services.decision_record(
+        actor=chair,
+        meeting=meeting,
+        fund=fund,
+        subject=Decision.Subject.GRANT,
+        motion=f"That the partnership makes a grant for “{proposal.title}”.",
+        votes={p: "for" for p in people if p.pk not in conflicted},
+        amount_pence=proposal.ballot_cost_pence,
+        proposal=proposal,
+        payee_user_ids=[contact.pk],
+    )
+    return services.grant_approve(
+        actor=approver,
+        decision=decision,
+        title=proposal.title,
+        recipient_organisation=grantee,
+        contacts=[contact],
+        conditions="Keep receipts for everything; send photos when it is done.",
+        payment_mode=mode,
+        tranches=tranches,
+    )
+
+
+def _seed_neighbourhood(nb: Neighbourhood, *, users, stdout) -> None:
+    trustee = users.get("trustee@example.org")
     finance = users["finance@example.org"]
-    funder_user = users["funder@example.org"]
     resident = users["resident@example.org"]
-    funder = _org(FUNDER_ORG[0], FUNDER_ORG[1], Organisation.Kind.FUNDER)
-    holder = _org(HOLDER_ORG[0], HOLDER_ORG[1], Organisation.Kind.FUND_HOLDER)
-    grantee = _org(GRANTEE_ORG[0], GRANTEE_ORG[1], Organisation.Kind.GRANTEE)
+    funder_user = users.get("funder@example.org")
+    _forget(*(u for u in (trustee, finance, resident, funder_user) if u is not None))
+    trustees = list(
+        RoleAssignment.objects.current()
+        .filter(neighbourhood=nb, role__in=TRUSTEE_ROLES)
+        .exclude(user=trustee)
+        .select_related("user")
+        .order_by("user__email")
+    )
+    others = list(dict.fromkeys(ra.user for ra in trustees))
+    if len(others) < 3:
+        stdout.write(f"  {nb.name}: too few trustees for a fund; skipped")
+        return
+    chair, approver, linked = others[0], others[1], others[2]
+    _forget(chair, approver, linked)
 
-    live = (Neighbourhood.Status.VERIFIED, Neighbourhood.Status.ACTIVE)
-    for nb in Neighbourhood.objects.filter(status__in=live).order_by("pk"):
-        roles = set(
-            RoleAssignment.objects.current()
-            .filter(neighbourhood=nb, user__in=[finance, funder_user])
-            .values_list("role", flat=True)
-        )
-        if not {Role.FINANCE_OFFICER, Role.FUNDER_AUDITOR} <= roles:
-            continue
-        if Fund.objects.filter(neighbourhood=nb).exists():
-            continue
-        today = dt.date.today()
-        fund = services.fund_create(
-            actor=finance,
-            neighbourhood=nb,
-            name=f"{nb.name} Community Wealth Fund",
-            funder=funder,
-            holder=holder,
-            total_pence=150_000_000,
-            starts_on=today.replace(month=1, day=1),
-            ends_on=today.replace(year=today.year + 10, month=1, day=1),
-            tranches=[
-                (today.replace(year=today.year + year, month=4, day=1), 15_000_000)
-                for year in range(10)
-            ],
-        )
-        services.fund_issue_agreement(actor=finance, fund=fund)
-        services.fund_activate(actor=finance, fund=fund)
-        for tranche in list(fund.tranches.order_by("due_on"))[:2]:
-            services.fund_tranche_receive(actor=finance, tranche=tranche)
-        write(f"  {fund.name}: active, two tranches received")
-        trustees = _trustees(nb)
-        if nb.status != Neighbourhood.Status.ACTIVE or not partnership_health(nb).healthy:
-            write("    (no grants yet: the partnership is not up to strength)")
-            continue
-        chair, approver = trustees[0], trustees[1]
+    funder = _organisation(*FUNDER, kind=Organisation.Kind.FUNDER)
+    holder = _organisation(
+        HOLDER[0].format(name=nb.name), HOLDER[1], HOLDER[2], kind=Organisation.Kind.FUND_HOLDER
+    )
+    grantees = [_organisation(*g, kind=Organisation.Kind.GRANTEE) for g in GRANTEES]
 
-        # Running costs: the fund holder claims its costs back (reimbursement); one claim
-        # is approved and waits for the finance officer to pay it.
-        decision = _decide(
-            nb, fund, trustees, chair, amount_pence=1_200_000, motion="Running costs, year one"
-        )
-        running = services.grant_approve(
-            actor=approver,
-            decision=decision,
-            title="Fund holder's running costs, year one",
-            recipient_organisation=holder,
-            contacts=[resident],
-            payment_mode=Grant.PaymentMode.REIMBURSEMENT,
-            purpose=Grant.Purpose.RUNNING_COSTS,
-        )
-        services.grant_issue_agreement(actor=finance, grant=running)
-        services.grant_activate(actor=finance, grant=running)
-        paid = services.claim_create(
-            actor=resident,
-            grant=running,
-            items=[
-                ItemInput(
-                    "Room hire for partnership meetings",
-                    18_000,
-                    receipt_image("Room hire\n£180.00"),
-                ),
-            ],
-        )
-        services.claim_submit(actor=resident, claim=paid)
-        services.claim_approve(actor=chair, claim=paid)
-        services.claim_pay(actor=finance, claim=paid)
-        waiting = services.claim_create(
-            actor=resident,
-            grant=running,
-            items=[
-                ItemInput("Printing ballot papers", 24_500, receipt_image("Printing\n£245.00")),
-                ItemInput("Stamps for postal notices", 8_800, receipt_image("Stamps\n£88.00")),
-            ],
-        )
-        services.claim_submit(actor=resident, claim=waiting)
-        services.claim_approve(actor=chair, claim=waiting)
+    today = timezone.localdate()
+    starts = today.replace(day=1) - dt.timedelta(days=400)
+    schedule = [(starts.replace(year=starts.year + i), TOTAL // 10) for i in range(10)]
+    fund = services.fund_create(
+        actor=finance,
+        neighbourhood=nb,
+        name=FUND_NAME.format(name=nb.name),
+        funder=funder,
+        holder=holder,
+        total_pence=TOTAL,
+        starts_on=starts,
+        ends_on=starts.replace(year=starts.year + 10),
+        tranches=schedule,
+    )
+    services.fund_issue_agreement(actor=finance, fund=fund)
+    services.fund_activate(actor=finance, fund=fund)
+    for tranche in list(fund.tranches.order_by("due_on"))[:2]:
+        services.fund_tranche_receive(actor=finance, tranche=tranche)
 
-        # An organiser paid in advance: the funder's auditor holds the first payment.
-        decision = _decide(
-            nb, fund, trustees, chair, amount_pence=2_400_000, motion="Community organiser"
-        )
-        organiser = services.grant_approve(
-            actor=approver,
-            decision=decision,
-            title="Community organiser, year one",
-            recipient_organisation=holder,
-            contacts=[resident],
-            tranches=[TrancheSpec(1_200_000), TrancheSpec(1_200_000)],
-            purpose=Grant.Purpose.RUNNING_COSTS,
-        )
-        services.grant_issue_agreement(actor=finance, grant=organiser)
-        services.grant_activate(actor=finance, grant=organiser)
+    garden, warm, play = (
+        _winner(nb, resident, title, cost, summary, theme)
+        for title, cost, summary, theme in WINNERS
+    )
+    if len(current_trustee_ids(nb)) - 1 >= quorum_for(len(current_trustee_ids(nb)) - 1):
+        # that trustee is excluded from the garden's vote (when the rest are still quorate)
+        garden.linked_trustees.add(linked)
+
+    # 1. The garden: paid in advance; first tranche paid, spend claimed and approved, an
+    #    underspend returned (the recovery); the second tranche waits for a spend report.
+    g1 = _decide_and_grant(
+        fund, chair, approver, garden, grantee=grantees[0], contact=resident,
+        mode=Grant.PaymentMode.ADVANCE,
+        tranches=[TrancheSpec(500_000), TrancheSpec(300_000, precondition="spend_report_accepted")],
+    )  # fmt: skip
+    services.grant_issue_agreement(actor=finance, grant=g1)
+    services.grant_activate(actor=finance, grant=g1)
+    services.grant_tranche_release(actor=finance, tranche=g1.tranches.get(number=1))
+    claim = services.claim_create(
+        actor=resident,
+        grant=g1,
+        items=[
+            _item("Timber for six raised beds", 184_000, "Examplebury Timber"),
+            _item("Topsoil and compost", 96_500, "Green Lane Garden Centre"),
+        ],
+    )
+    services.claim_submit(actor=resident, claim=claim)
+    services.claim_approve(actor=approver, claim=claim)
+    recovery = services.recovery_propose(
+        actor=finance,
+        grant=g1,
+        kind=Recovery.Kind.UNDERSPEND,
+        amount_pence=20_000,
+        reason="The tool shed came in under budget; the group returned the difference.",
+    )
+    meeting = services.meeting_record(
+        actor=chair, neighbourhood=nb, held_on=today - dt.timedelta(days=20), attendees=others
+    )
+    conflicted = conflicts_for(trustee_ids=current_trustee_ids(nb), grant=g1, proposal=garden)
+    services.decision_record(
+        actor=chair,
+        meeting=meeting,
+        fund=fund,
+        subject=Decision.Subject.RECOVERY,
+        motion="That the returned underspend on the community garden is accepted.",
+        votes={p: "for" for p in others if p.pk not in conflicted},
+        recovery=recovery,
+    )
+    services.recovery_receive(actor=finance, recovery=recovery)
+    if (
+        funder_user is not None
+        and RoleAssignment.objects.current()
+        .filter(neighbourhood=nb, user=funder_user, role=Role.FUNDER_AUDITOR)
+        .exists()
+    ):
         services.grant_tranche_hold(
             actor=funder_user,
-            tranche=organiser.tranches.get(number=1),
-            reason="Please send the job description and the recruitment plan first.",
+            tranche=g1.tranches.get(number=2),
+            reason="Please send photos of the finished beds with the spend report.",
         )
 
-        # Grants from the proposals residents selected: the first is active with its first
-        # tranche paid, spend accepted, its second tranche ready to release and an
-        # underspend returned; any others wait for their first payment.
-        selected = list(
-            Proposal.objects.filter(neighbourhood=nb, status=Proposal.Status.SELECTED).order_by(
-                "pk"
-            )
-        )
-        for index, proposal in enumerate(selected[:3]):
-            amount = min(proposal.total_pence or 500_000, 5_000_000)
-            decision = _decide(nb, fund, trustees, chair, amount_pence=amount, proposal=proposal)
-            approver_for = next(
-                t for t in trustees[1:] if t.pk not in proposal.conflicted_user_ids()
-            )
-            first = amount // 2
-            grant = services.grant_approve(
-                actor=approver_for,
-                decision=decision,
-                title=proposal.title,
-                recipient_organisation=grantee,
-                contacts=[proposal.proposer],
-                conditions=(
-                    "Spend only on the costs in the proposal; "
-                    "report spend before the second payment."
-                ),
-                tranches=[
-                    TrancheSpec(first),
-                    TrancheSpec(
-                        amount - first,
-                        precondition=GrantTranche.Precondition.SPEND_REPORT_ACCEPTED,
-                    ),
-                ],
-            )
-            services.grant_issue_agreement(actor=finance, grant=grant)
-            services.grant_activate(actor=finance, grant=grant)
-            tranche1 = grant.tranches.get(number=1)
-            if index == 0:
-                services.grant_tranche_release(actor=finance, tranche=tranche1)
-                claim = services.claim_create(
-                    actor=proposal.proposer,
-                    grant=grant,
-                    items=[ItemInput("Materials", first // 2, receipt_image("Materials"))],
-                )
-                services.claim_submit(actor=proposal.proposer, claim=claim)
-                services.claim_approve(actor=chair, claim=claim)
-                report = services.monitoring_report_submit(
-                    actor=proposal.proposer,
-                    grant=grant,
-                    kind=MonitoringReport.Kind.SPEND,
-                    body="Half the first payment is spent on materials; receipts are on the claim.",
-                    spend_pence=first // 2,
-                )
-                services.monitoring_report_review(actor=chair, report=report, accept=True)
-                recovery = services.recovery_propose(
-                    actor=chair,
-                    grant=grant,
-                    kind="underspend",
-                    amount_pence=5_000,
-                    reason="Paint came in cheaper than quoted; the grantee returned the rest.",
-                )
-                _decide(
-                    nb,
-                    fund,
-                    trustees,
-                    chair,
-                    subject=Decision.Subject.RECOVERY,
-                    recovery=recovery,
-                    motion="Accept the returned underspend",
-                )
-                services.recovery_receive(actor=finance, recovery=recovery)
-        write(f"    {fund.grants.count()} grants, ledger of {fund.entries.count()} entries")
+    # 2. The warm hub: claims reimbursed. One paid; one approved, for the finance officer to
+    #    pay; one submitted, for a trustee to approve (and the funder's auditor to look at).
+    g2 = _decide_and_grant(
+        fund, chair, approver, warm, grantee=grantees[1], contact=resident,
+        mode=Grant.PaymentMode.REIMBURSEMENT, tranches=[],
+    )  # fmt: skip
+    services.grant_issue_agreement(actor=finance, grant=g2)
+    services.grant_activate(actor=finance, grant=g2)
+    for n, (what, amount, shop) in enumerate(
+        [
+            ("Oil-filled radiators (4)", 62_000, "Examplebury Electrical"),
+            ("Tea, coffee and biscuits, November", 18_450, "Mill Street Co-op"),
+            ("Draught-proofing strips and door seals", 9_999, "Hope Road Hardware"),
+        ]
+    ):
+        c = services.claim_create(actor=resident, grant=g2, items=[_item(what, amount, shop)])
+        services.claim_submit(actor=resident, claim=c)
+        if n < 2:
+            services.claim_approve(actor=approver, claim=c)
+        if n == 0:
+            services.claim_pay(actor=finance, claim=c)
+
+    # 3. The play street: decided, agreement signed, started; its first tranche is ready for
+    #    the finance officer to release.
+    g3 = _decide_and_grant(
+        fund, chair, approver, play, grantee=grantees[2], contact=resident,
+        mode=Grant.PaymentMode.ADVANCE,
+        tranches=[TrancheSpec(600_000), TrancheSpec(600_000, precondition="spend_report_accepted")],
+    )  # fmt: skip
+    services.grant_issue_agreement(actor=finance, grant=g3)
+    services.grant_activate(actor=finance, grant=g3)
+
+    stdout.write(f"  {fund.name}: £{TOTAL // 100:,}, two tranches received, three grants")
+
+
+def seed(*, users, stdout) -> None:
+    finance = users.get("finance@example.org")
+    if finance is None:
+        stdout.write("  no finance officer; skipped")
+        return
+    neighbourhoods = Neighbourhood.objects.filter(
+        pk__in=RoleAssignment.objects.current()
+        .filter(user=finance, role=Role.FINANCE_OFFICER)
+        .values("neighbourhood_id")
+    ).order_by("pk")
+    for nb in neighbourhoods:
+        if Fund.objects.filter(neighbourhood=nb, name=FUND_NAME.format(name=nb.name)).exists():
+            continue
+        _seed_neighbourhood(nb, users=users, stdout=stdout)
