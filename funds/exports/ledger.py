@@ -55,9 +55,20 @@ def ledger_rows(*, fund_id: int, chunk_size: int = 2000) -> Iterator[list]:
             "entry__prev_hash",
         )
     )
-    for seq, posted_at, kind, memo, key, grant_id, reverses_id, line, account, amount, h, prev in (
-        legs.iterator(chunk_size=chunk_size)
-    ):
+    for (
+        seq,
+        posted_at,
+        kind,
+        memo,
+        key,
+        grant_id,
+        reverses_id,
+        line,
+        account,
+        amount,
+        h,
+        prev,
+    ) in legs.iterator(chunk_size=chunk_size):
         yield [
             fund_id,
             seq,

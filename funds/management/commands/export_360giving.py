@@ -19,7 +19,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--output", required=True, help="File to write ('-' for stdout).")
         parser.add_argument("--format", choices=["json", "csv"], default="json")
-        parser.add_argument("--fund", type=int, action="append", help="Only this fund (repeatable).")
+        parser.add_argument(
+            "--fund", type=int, action="append", help="Only this fund (repeatable)."
+        )
 
     def handle(self, *args, **options):
         data = g360.package(options.get("fund"))
