@@ -221,3 +221,7 @@ COMMONPURSE = {
 
 # Absolute links in emails, e.g. https://commonpurse.example.org (no trailing slash).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# 360Giving open data: grant identifiers are "360G-<prefix>-..."; use the prefix 360Giving
+# registers for the publisher (often its org-id, e.g. GB-CHC-1234567).
+THREESIXTYGIVING_PREFIX = env.str("THREESIXTYGIVING_PREFIX", default="commonpurse")

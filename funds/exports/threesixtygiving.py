@@ -50,7 +50,7 @@ INDIVIDUAL_PURPOSE = "GTIP160"
 
 def id_prefix() -> str:
     """`360G-` plus the publisher's registered prefix (settings.THREESIXTYGIVING_PREFIX)."""
-    prefix = getattr(settings, "THREESIXTYGIVING_PREFIX", "") or "commonpurse"
+    prefix = settings.THREESIXTYGIVING_PREFIX or "commonpurse"
     return f"360G-{prefix}"
 
 
