@@ -70,7 +70,7 @@ def test_statement_csv_gives_opening_period_and_closing_of_each_figure(export_wo
     for key, row in rows.items():
         assert int(row["opening_pence"]) == 0
         assert int(row["period_pence"]) == int(row["closing_pence"]) == getattr(figures, key)
-    assert int(rows["received"]["closing_pence"]) == 30_000_000
+    assert int(rows["received"]["closing_pence"]) == figures.received > 0
 
     # A range that starts tomorrow: everything is in the opening, nothing moves.
     tomorrow = timezone.localdate() + dt.timedelta(days=1)
@@ -103,7 +103,8 @@ def test_statement_pdf_shows_the_fund_and_its_figures(export_world, tmp_path):
     text = "\n".join(page.extract_text() for page in PdfReader(str(path)).pages)
     assert fund.name in text
     assert "Received from the funder" in text
-    assert "£300,000.00" in text  # two tranches of £150,000 received today
+    received = fund_figures(fund=fund).received
+    assert f"£{received // 100:,}.{received % 100:02d}" in text  # received today
 
 
 def test_commands_refuse_an_unknown_fund_and_a_backwards_range(export_world, tmp_path):
