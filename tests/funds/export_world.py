@@ -55,31 +55,37 @@ def make_export_world() -> ExportWorld:
     demo.seed(users=users, stdout=io.StringIO())
     fund = Fund.objects.get(neighbourhood=nb)
 
-    # A resident's own project, granted to them as an individual.
     individual = UserFactory(
         display_name=INDIVIDUAL_NAME,
         email=INDIVIDUAL_EMAIL,
         first_name="Zebedee",
         last_name="Quackenbush",
     )
+    grant = add_individual_grant(fund, individual=individual, amount_pence=INDIVIDUAL_PENCE)
+    return ExportWorld(fund=fund, users=users, individual=individual, individual_grant=grant)
+
+
+def add_individual_grant(fund: Fund, *, individual=None, amount_pence: int) -> Grant:
+    """A resident's own project, selected and granted to them as an individual."""
+    nb = fund.neighbourhood
+    individual = individual or UserFactory()
     proposal = ProposalFactory(
         neighbourhood=nb,
         proposer=individual,
         status=Proposal.Status.SELECTED,
-        cost_pence=INDIVIDUAL_PENCE,
+        cost_pence=amount_pence,
         title="Street library",
         summary="A little free library by the bus stop.",
     )
     trustees = demo._trustees(nb)
     decision = demo._decide(
-        nb, fund, trustees, trustees[0], amount_pence=INDIVIDUAL_PENCE, proposal=proposal
+        nb, fund, trustees, trustees[0], amount_pence=amount_pence, proposal=proposal
     )
-    grant = services.grant_approve(
+    return services.grant_approve(
         actor=trustees[1],
         decision=decision,
         title="Street library",
         recipient_user=individual,
         contacts=[individual],
-        tranches=[services.TrancheSpec(INDIVIDUAL_PENCE)],
+        tranches=[services.TrancheSpec(amount_pence)],
     )
-    return ExportWorld(fund=fund, users=users, individual=individual, individual_grant=grant)

@@ -249,3 +249,20 @@ def test_public_exports_are_get_only_and_unknown_funds_are_not_found(export_worl
     assert client.get("/funds/999999/open-data/360giving.json").status_code == 404
     Fund.objects.filter(pk=export_world.fund.pk).update(status=Fund.Status.PROPOSED)
     assert client.get(f"/funds/{export_world.fund.pk}/open-data/360giving.csv").status_code == 404
+
+
+def test_the_export_reads_a_bounded_number_of_queries_whatever_the_grants(
+    export_world, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.funds.export_world import add_individual_grant
+
+    with CaptureQueriesContext(connection) as before:
+        g360.package()
+    for _ in range(3):
+        add_individual_grant(export_world.fund, amount_pence=1_000)
+    with django_assert_max_num_queries(len(before.captured_queries)):
+        grants = g360.package()["grants"]
+    assert len(grants) == 1 + Grant.objects.count()
