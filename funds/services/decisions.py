@@ -19,7 +19,7 @@ from django.db import transaction
 
 from communities.models import ConflictDeclaration, Neighbourhood, RoleAssignment
 from communities.permissions import TRUSTEE_ROLES
-from communities.selectors import partnership_health
+from communities.services import ensure_partnership_healthy
 from config.errors import ApplicationError, StateError
 
 from .. import permissions as perms
@@ -162,14 +162,9 @@ def decision_record(
         if recovery.status != Recovery.Status.PROPOSED:
             raise StateError("This recovery has already been decided.")
 
-    health = partnership_health(fund.neighbourhood)
-    if not health.healthy:
-        raise ApplicationError(
-            "The partnership is below its required make-up "
-            f"({health.members} trustees of {health.min_members} needed, "
-            f"{health.resident_share}% residents of {health.min_resident_share}% needed), "
-            "so it cannot take decisions until it is brought up to strength."
-        )
+    # RULINGS: the health rule at every grant decision; a platform admin's exception in force
+    # lets it go ahead (named in the audit event).
+    exception = ensure_partnership_healthy(fund.neighbourhood, action="decide a grant")
 
     trustees = current_trustee_ids(fund.neighbourhood)
     conflicts = conflicts_for(
@@ -254,5 +249,6 @@ def decision_record(
         quorum=quorum,
         votes=counts,
         excluded={str(pk): reason for pk, reason in conflicts.items()},
+        **({"partnership_exception_id": exception.pk} if exception is not None else {}),
     )
     return decision

@@ -98,11 +98,33 @@ def test_every_trustee_present_must_have_a_vote_recorded(world):
 
 
 def test_an_unhealthy_partnership_cannot_decide(world):
+    from communities.services import PartnershipUnhealthyError
+
     w = world
     RoleAssignment.objects.filter(user=w.trustees[4], role=Role.TRUSTEE).delete()
-    with pytest.raises(ApplicationError, match="below its required make-up"):
+    with pytest.raises(PartnershipUnhealthyError) as caught:
         decide(w, proposal=selected_proposal(w), attendees=w.trustees[:4])
+    assert caught.value.message.startswith("You cannot decide a grant while the partnership")
     assert not Decision.objects.exists()
+
+
+def test_a_platform_admins_exception_lets_an_unhealthy_partnership_decide(world):
+    from audit.models import AuditEvent
+    from communities.services import partnership_exception_record
+    from tests.factories import UserFactory
+
+    w = world
+    RoleAssignment.objects.filter(user=w.trustees[4], role=Role.TRUSTEE).delete()
+    exception = partnership_exception_record(
+        actor=UserFactory(is_platform_admin=True, mfa=True),
+        neighbourhood=w.neighbourhood,
+        reason="A trustee resigned; recruiting.",
+        days=30,
+    )
+    decision = decide(w, proposal=selected_proposal(w), attendees=w.trustees[:4])
+    assert decision.passed
+    event = AuditEvent.objects.get(action="funds.decision_recorded", object_id=str(decision.pk))
+    assert event.changes["partnership_exception_id"] == exception.pk
 
 
 def test_only_trustees_record_meetings_and_decisions(world):
