@@ -17,9 +17,7 @@ from tests.funds.threesixtygiving_schema import GRANT_SCHEMA, codelist_problems,
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_data_exports_valid_360giving_that_round_trips_through_flattentool(
-    tmp_path, settings
-):
+def test_demo_data_exports_valid_360giving_that_round_trips_through_flattentool(tmp_path, settings):
     settings.DEBUG = True  # seed_demo refuses to run in production
     call_command("seed_demo", stdout=io.StringIO())
     assert Fund.objects.exists()
