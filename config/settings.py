@@ -353,3 +353,7 @@ if not DEBUG and RECEIPT_KEY == RECEIPT_KEY_DEVELOPMENT_DEFAULT:
         "value in production (it keeps receipt codes and in-person identity keys secret), or "
         "DJANGO_DEBUG=1 on a laptop."
     )
+
+# 360Giving open data: grant identifiers are "360G-<prefix>-..."; use the prefix 360Giving
+# registers for the publisher (often its org-id, e.g. GB-CHC-1234567).
+THREESIXTYGIVING_PREFIX = env.str("THREESIXTYGIVING_PREFIX", default="commonpurse")

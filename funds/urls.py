@@ -1,7 +1,35 @@
-"""URLs of the funds app."""
+"""URLs of the funds app (under /funds/)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views, views_grants
 
 app_name = "funds"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("<int:pk>/", views.fund_detail, name="fund"),
+    path("<int:pk>/suspend/", views.fund_suspend, name="fund_suspend"),
+    path("<int:pk>/to-do/", views.trustee_todo, name="todo"),
+    path("<int:pk>/payments/", views.finance_queue, name="queue"),
+    path(
+        "<int:pk>/received/<int:tranche_pk>/",
+        views.fund_tranche_receive,
+        name="fund_tranche_receive",
+    ),
+    path("<int:pk>/decide/<int:proposal_pk>/", views.decision_new, name="decide"),
+    path("decisions/<int:pk>/minutes/", views.minutes, name="minutes"),
+    path("decisions/<int:pk>/minutes.pdf", views.minutes_download, name="minutes_pdf"),
+    path("decisions/<int:pk>/grant/", views.grant_create, name="grant_create"),
+    path("grants/<int:pk>/", views_grants.grant_detail, name="grant"),
+    path("grants/<int:pk>/start/", views_grants.grant_start, name="grant_start"),
+    path("grants/<int:pk>/claim/", views_grants.claim_new, name="claim_new"),
+    path("claims/<int:pk>/", views_grants.claim_detail, name="claim"),
+    path("claims/<int:pk>/approve/", views_grants.claim_approve, name="claim_approve"),
+    path("claims/<int:pk>/pay/", views_grants.claim_pay, name="claim_pay"),
+    path("claims/<int:pk>/return/", views_grants.claim_return, name="claim_return"),
+    path("claims/<int:pk>/reject/", views_grants.claim_reject, name="claim_reject"),
+    path("tranches/<int:pk>/release/", views_grants.tranche_release, name="tranche_release"),
+    path("tranches/<int:pk>/hold/", views_grants.tranche_hold, name="tranche_hold"),
+    path("receipts/<int:pk>/", views_grants.receipt, name="receipt"),
+]

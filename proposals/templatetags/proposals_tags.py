@@ -24,3 +24,13 @@ def pounds(pence) -> str:
 def can(predicate: str, user, obj) -> bool:
     """{% can "edit_proposal" user proposal as allowed %}: calls permissions.can_<predicate>."""
     return getattr(permissions, f"can_{predicate}")(user, obj)
+
+
+@register.simple_tag
+def proposal_panels(proposal, user):
+    """Panels higher apps registered for the proposal page (proposals.panels)."""
+    from django.utils.safestring import mark_safe
+
+    from ..panels import render_detail_panels
+
+    return mark_safe(render_detail_panels(proposal, user))  # noqa: S308 - rendered templates
