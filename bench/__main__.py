@@ -3,7 +3,7 @@
 import importlib
 import sys
 
-MODULES = ["bench.tally", "bench.postcodes", "bench.redis_down"]
+MODULES = ["bench.tally", "bench.postcodes", "bench.redis_down", "bench.ledger"]
 
 
 def main() -> int:

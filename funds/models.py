@@ -1,1 +1,0 @@
-"""Funds, grants and the ledger (built by the money-half issues)."""

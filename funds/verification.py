@@ -1,0 +1,153 @@
+"""Re-verify the ledger from the database: each fund's hash chain, every entry's balance, and
+each chain against the heads the audit trail recorded at each posting (RULINGS, Money).
+
+Streams ordered queries through server-side cursors, so a million entries verify in
+bounded memory. What it cannot catch (docs/funds.md): a database administrator who rewrites
+the ledger and the audit trail consistently; witnessing heads outside the database is a
+later step.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+from django.db import connection, transaction
+
+from .ledger_chain import ChainHead, ChainProblem, verify_chain
+from .models import Fund
+
+CHUNK = 5000
+
+
+def _iso(value) -> str:
+    """posted_at as the service hashed it (datetime.isoformat() in UTC). SQLite hands back
+    Django's stored text ('2026-01-02 03:04:05.678901', UTC); PostgreSQL an aware datetime."""
+    if isinstance(value, str):
+        # Django's own SQLite format, naive UTC: rewrite the text rather than parse it.
+        if len(value) in (19, 26) and value[10] == " " and "+" not in value:
+            return f"{value[:10]}T{value[11:]}+00:00"
+        value = dt.datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC).isoformat()
+
+
+def _stream(sql: str, params: list) -> Iterator[tuple]:
+    """Rows of one query, fetched in chunks through a server-side cursor on PostgreSQL
+    (connection.chunked_cursor), so memory stays flat however long the ledger is."""
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while True:
+            rows = cursor.fetchmany(CHUNK)
+            if not rows:
+                return
+            yield from rows
+
+
+def ledger_entries(fund_id: int) -> Iterator[dict]:
+    """The fund's entries in seq order with their legs, as ledger_chain expects them.
+
+    Two ordered streams (entries by seq; legs by their entry's seq and line) merged as they
+    go; raw SQL because the ORM's per-row conversions cost more than the hashing does."""
+    # On SQLite, read the stored text of posted_at: parsing three million timestamps only
+    # to print them again costs more than the hashing.
+    text = connection.vendor == "sqlite"
+    posted, leg_posted = (
+        ("CAST(posted_at AS TEXT)", "CAST(l.posted_at AS TEXT)")
+        if text
+        else ("posted_at", "l.posted_at")
+    )
+    entries = _stream(
+        f"SELECT id, fund_id, seq, idempotency_key, kind, memo, {posted}, reverses_id, "
+        "grant_id, prev_hash, hash FROM funds_journalentry WHERE fund_id = %s ORDER BY seq",
+        [fund_id],
+    )
+    legs = _stream(
+        f"SELECT e.seq, l.entry_id, l.fund_id, {leg_posted}, l.account, l.amount_pence, "
+        "l.balance_after_pence "
+        "FROM funds_journalleg l JOIN funds_journalentry e ON e.id = l.entry_id "
+        "WHERE e.fund_id = %s ORDER BY e.seq, l.line",
+        [fund_id],
+    )
+    leg = next(legs, None)
+    running: dict[str, int] = {}
+    for row in entries:
+        entry_id, seq, posted = row[0], row[2], row[6]
+        entry = {
+            "id": entry_id,
+            "fund_id": row[1],
+            "seq": seq,
+            "idempotency_key": row[3],
+            "kind": row[4],
+            "memo": row[5],
+            "posted_at": _iso(posted),
+            "reverses_id": row[7],
+            "grant_id": row[8],
+            "prev_hash": row[9],
+            "hash": row[10],
+            "legs": [],
+        }
+        # Skip legs of entries that sort before this one (only after tampering).
+        while leg is not None and leg[0] < seq:
+            leg = next(legs, None)
+        while leg is not None and leg[0] == seq and leg[1] == entry_id:
+            entry["legs"].append((leg[4], leg[5]))
+            running[leg[4]] = running.get(leg[4], 0) + leg[5]
+            if running[leg[4]] != leg[6]:
+                entry["problem"] = "has a running balance that does not follow from the amounts"
+                running[leg[4]] = leg[6]
+            if leg[2] != fund_id:
+                entry["problem"] = "has a leg booked to another fund"
+            elif leg[3] != posted:
+                entry["problem"] = "has a leg dated differently from the entry"
+            leg = next(legs, None)
+        yield entry
+
+
+def audit_heads(fund_id: int) -> Iterator[tuple[int, str]]:
+    """(seq, hash) of the fund's head as recorded by each `funds.ledger_posted` event."""
+    if connection.vendor == "postgresql":
+        fields = "changes->>'seq', changes->>'hash'"
+    else:
+        fields = "json_extract(changes, '$.seq'), json_extract(changes, '$.hash')"
+    rows = _stream(
+        f"SELECT {fields} FROM audit_auditevent WHERE action = %s AND object_type = %s "
+        "AND object_id = %s ORDER BY seq",
+        ["funds.ledger_posted", "funds.fund", str(fund_id)],
+    )
+    for seq, digest in rows:
+        yield int(seq or 0), str(digest or "")
+
+
+def verify_fund(fund_id: int) -> tuple[ChainHead, ChainProblem | None]:
+    """Verify one fund inside one read transaction, so the three streams (entries, legs,
+    audit heads) see the same snapshot even while postings go on (REPEATABLE READ on
+    PostgreSQL; SQLite's read transaction is a snapshot already)."""
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        entries, heads = ledger_entries(fund_id), audit_heads(fund_id)
+        try:
+            return verify_chain(fund_id, entries, heads)
+        finally:
+            entries.close()
+            heads.close()
+
+
+def verify_ledger(*, fund_id: int | None = None) -> tuple[list[ChainHead], ChainProblem | None]:
+    """Verify one fund or all; stop at the first problem."""
+    ids = (
+        [fund_id]
+        if fund_id is not None
+        else list(Fund.objects.order_by("pk").values_list("pk", flat=True))
+    )
+    heads = []
+    for pk in ids:
+        head, problem = verify_fund(pk)
+        heads.append(head)
+        if problem is not None:
+            return heads, problem
+    return heads, None

@@ -1,0 +1,12 @@
+"""Fixtures for the funds tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from .factories import make_world
+
+
+@pytest.fixture
+def world(db):
+    return make_world()
