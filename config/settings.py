@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "proposals",
     "voting",
     "funds",
+    "prospects",
     "demo",
 ]
 

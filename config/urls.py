@@ -29,6 +29,7 @@ urlpatterns = [
     path("proposals/", include("proposals.urls")),
     path("votes/", include("voting.urls")),
     path("funds/", include("funds.urls")),
+    path("prospects/", include("prospects.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "api/docs/",
