@@ -11,4 +11,5 @@ urlpatterns = [
     path("<slug:slug>/prospects.csv", views.prospects_csv, name="csv"),
     path("<slug:slug>/survey/", views.survey_answer, name="survey"),
     path("<slug:slug>/survey/paper/", views.survey_paper, name="survey_paper"),
+    path("<slug:slug>/survey/open/", views.survey_open, name="survey_open"),
 ]

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_POST
 
 from communities.models import Membership
 from communities.permissions import active_membership
@@ -22,7 +23,7 @@ from . import services
 from .charts import Line, bar_chart, line_chart
 from .forms import SurveyForm
 from .models import QUESTIONS, SurveyParticipation, SurveyWave
-from .permissions import can_enter_paper_survey
+from .permissions import can_enter_paper_survey, can_open_survey_wave
 from .selectors import neighbourhood_prospects
 
 THEMES = {**dict(Theme.choices), "running_costs": "Running costs", "other": "Other"}
@@ -199,6 +200,8 @@ def survey_answer(request: HttpRequest, slug: str) -> HttpResponse:
             "form": form,
             "done": done,
             "member": active_membership(request.user, nb) is not None,
+            "can_open": wave is None and can_open_survey_wave(request.user, nb),
+            "can_enter_paper": wave is not None and can_enter_paper_survey(request.user, wave),
         },
     )
 
@@ -235,3 +238,29 @@ def survey_paper(request: HttpRequest, slug: str) -> HttpResponse:
         "prospects/survey.html",
         {"nb": nb, "wave": wave, "form": form, "paper": True, "member": True},
     )
+
+
+SURVEY_WEEKS = 8
+
+
+@require_POST
+@login_required
+def survey_open(request: HttpRequest, slug: str) -> HttpResponse:
+    """A trustee opens this year's wave, for SURVEY_WEEKS weeks from now."""
+    nb = neighbourhood_get(user=request.user, slug=slug)
+    now = timezone.now()
+    try:
+        services.survey_wave_open(
+            actor=request.user,
+            neighbourhood=nb,
+            year=now.year,
+            opens_at=now,
+            closes_at=now + timezone.timedelta(weeks=SURVEY_WEEKS),
+        )
+    except ApplicationError as exc:
+        if isinstance(exc, ForbiddenError):
+            raise
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"The {now.year} survey is open for {SURVEY_WEEKS} weeks.")
+    return redirect("prospects:survey", slug=nb.slug)

@@ -183,3 +183,17 @@ def test_two_responses_from_one_member_at_once_record_one():
     assert len(errors) == 1 and isinstance(errors[0], AlreadyAnsweredError)
     assert SurveyParticipation.objects.filter(wave=wave, user=member).count() == 1
     assert SurveyResponse.objects.filter(wave=wave).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_trustee_opens_this_years_wave_once_and_a_member_cannot(client):
+    nb = NeighbourhoodFactory()
+    client.force_login(resident(nb))
+    assert client.post(f"/prospects/{nb.slug}/survey/open/").status_code == 403
+    assert not SurveyWave.objects.exists()
+    client.force_login(trustee(nb))
+    assert client.post(f"/prospects/{nb.slug}/survey/open/").status_code == 302
+    wave = SurveyWave.objects.get()
+    assert wave.year == timezone.now().year and wave.closes_at > timezone.now()
+    client.post(f"/prospects/{nb.slug}/survey/open/")
+    assert SurveyWave.objects.count() == 1
