@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Avg, Case, Count, IntegerField, Q, Sum, When
+from django.db.models import Avg, Case, Count, IntegerField, Sum, When
 
 from communities.models import AreaUnit, GeographyUnit, Neighbourhood
 from funds.models import Fund
@@ -165,7 +165,7 @@ def neighbourhood_prospects(*, neighbourhood: Neighbourhood, k: int = DEFAULT_K)
         excluded = funded | set(codes)
         candidates: dict[str, dict[str, float]] = defaultdict(dict)
         rows = IndicatorValue.objects.filter(
-            indicator__in=[by_id_key for by_id_key in matching if by_id_key.key in target],
+            indicator__in=[i for i in matching if i.key in target],
             period=baseline,
         ).values_list("indicator_id", "code", "value")
         for ind_id, code, value in rows:
@@ -271,7 +271,3 @@ def survey_summary(*, neighbourhood: Neighbourhood) -> list[dict]:
             }
         )
     return waves
-
-
-def neighbourhoods_with_prospects():
-    return Neighbourhood.objects.filter(~Q(status__in=["draft", "submitted", "rejected"]))
