@@ -95,13 +95,29 @@ def prospects_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+class _SafeWriter:
+    """csv.writer that defuses text a spreadsheet would run as a formula (a neighbourhood's
+    name is typed by its registrant): such a cell gets a leading apostrophe."""
+
+    def __init__(self, stream) -> None:
+        self.writer = csv.writer(stream)
+
+    def writerow(self, row: list) -> None:
+        self.writer.writerow(
+            [
+                f"'{cell}" if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@") else cell
+                for cell in row
+            ]
+        )
+
+
 def prospects_csv(request: HttpRequest, slug: str) -> HttpResponse:
     """Every series on the page, one row per value (long format)."""
     nb = neighbourhood_get(user=request.user, slug=slug)
     data = neighbourhood_prospects(neighbourhood=nb)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="prospects-{nb.slug}.csv"'
-    writer = csv.writer(response)
+    writer = _SafeWriter(response)
     writer.writerow(["section", "series", "area", "area_code", "year", "value", "unit", "note"])
     codes = ",".join(u.code for u in data.units)
     for item in data.indicators:

@@ -98,3 +98,14 @@ def test_only_a_platform_admin_sets_a_unit_share():
     nb = NeighbourhoodFactory(units=["E05000001"])
     with pytest.raises(ForbiddenError):
         unit_share_set(actor=UserFactory(mfa=True), neighbourhood=nb, code="E05000001", percent=40)
+
+
+def test_the_csv_defuses_a_name_a_spreadsheet_would_run_as_a_formula(client):
+    from .factories import declare, load
+
+    declare()
+    nb = NeighbourhoodFactory(name="=HYPERLINK(1)", units=["E05000001"])
+    load([("E05000001", "employment_rate", 2020, 60)])
+    body = client.get(f"/prospects/{nb.slug}/prospects.csv").content.decode()
+    assert "'=HYPERLINK(1)" in body
+    assert ",=HYPERLINK" not in body
