@@ -3,7 +3,7 @@
 import importlib
 import sys
 
-MODULES = ["bench.tally", "bench.postcodes", "bench.redis_down", "bench.ledger"]
+MODULES = ["bench.tally", "bench.postcodes", "bench.redis_down", "bench.ledger", "bench.indicators"]
 
 
 def main() -> int:

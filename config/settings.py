@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "proposals",
     "voting",
     "funds",
+    "prospects",
     "demo",
 ]
 

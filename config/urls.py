@@ -21,6 +21,7 @@ urlpatterns = [
     path("accounts/tokens/", include("accounts.urls")),
     path("api/v1/", include("config.api_urls")),
     path("funds/", include("funds.urls_exports")),
+    path("prospects/", include("prospects.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api.api_docs, name="api-docs"),
 ]

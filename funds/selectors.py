@@ -152,5 +152,32 @@ def grant_paid_pence(*, grant: Grant) -> int:
     return grant_figures(grant=grant)["paid"]
 
 
+def spend_by_theme_and_year(*, neighbourhood) -> list[tuple[int, str, int]]:
+    """(year, theme, pence paid) over the neighbourhood's funds, from the ledger's paid and
+    running-cost legs: a grant's theme is its proposal's; running costs are "running_costs".
+    Net of reversals (a reversed payment's legs cancel it); recoveries are not subtracted."""
+    from django.db.models.functions import ExtractYear
+
+    rows = (
+        JournalLeg.objects.filter(
+            fund__neighbourhood=neighbourhood, account__in=[A.PAID, A.RUNNING_COSTS]
+        )
+        .annotate(year=ExtractYear("posted_at"))
+        .values("year", "entry__grant__proposal__theme", "entry__grant__purpose")
+        .annotate(total=Sum("amount_pence"))
+        .order_by("year")
+    )
+    totals: dict[tuple[int, str], int] = {}
+    for row in rows:
+        theme = row["entry__grant__proposal__theme"] or (
+            "running_costs"
+            if row["entry__grant__purpose"] == Grant.Purpose.RUNNING_COSTS
+            else "other"
+        )
+        key = (row["year"], theme)
+        totals[key] = totals.get(key, 0) + int(row["total"] or 0)
+    return [(year, theme, pence) for (year, theme), pence in sorted(totals.items()) if pence]
+
+
 def journal_list(*, fund: Fund, limit: int = 100):
     return JournalEntry.objects.filter(fund=fund).order_by("-seq").prefetch_related("legs")[:limit]

@@ -10,7 +10,7 @@ from django.test.utils import override_settings
 from demo.users import DEMO_PASSWORD, DEMO_USERS, seed_users
 
 # Lower apps first: each app's demo builds on the ones before it.
-APP_DEMOS = ["communities.demo", "proposals.demo", "voting.demo", "funds.demo"]
+APP_DEMOS = ["communities.demo", "proposals.demo", "voting.demo", "funds.demo", "prospects.demo"]
 
 
 class Command(BaseCommand):
