@@ -4,14 +4,17 @@ grantee's name, no email address, no street address)."""
 
 from __future__ import annotations
 
+import io
 import re
 from html.parser import HTMLParser
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 
+from communities.models import Membership
 from funds import services
-from funds.models import Grant
+from funds.models import ClaimItem, Fund, Grant
 from proposals.models import Theme
 from tests.factories import MembershipFactory, UserFactory
 
@@ -78,14 +81,9 @@ def test_public_spend_page_shows_received_committed_paid_grants_and_themes(clien
     assert "Spend by theme" in body and '<svg class="chart"' in body
 
 
-def test_anonymous_crawl_of_public_pages_and_exports_finds_nothing_private(client, world):
-    _org, claim, _individual, person = _world_with_an_individual(world)
-    receipt_urls = [reverse("funds:receipt", args=[i.pk]) for i in claim.items.all()]
-    start = [
-        reverse("funds:public_spend", args=[world.neighbourhood.slug]),
-        reverse("funds_exports:360giving-json"),
-        reverse("funds_exports:360giving-csv"),
-    ]
+def _crawl(client, start: list[str], *, receipt_urls, names) -> list[str]:
+    """GET every /funds/ page and export reachable from `start` as an anonymous visitor and
+    assert none holds a receipt link, one of `names`, an email or a street address."""
     seen: set[str] = set()
     queue = list(start)
     crawled = []
@@ -97,22 +95,58 @@ def test_anonymous_crawl_of_public_pages_and_exports_finds_nothing_private(clien
         response = client.get(url)
         if response.status_code != 200:
             continue
-        content = (
-            b"".join(response.streaming_content) if response.streaming else response.content
-        ).decode()
+        raw = b"".join(response.streaming_content) if response.streaming else response.content
+        content = raw.decode()
         crawled.append(url)
         for receipt in [*receipt_urls, "/funds/receipts/"]:
             assert receipt not in content, url
-        assert "Zenobia" not in content and "Quartermaine" not in content, url
+        for name in names:
+            assert name not in content, (url, name)
         assert not EMAIL.search(content), (url, EMAIL.search(content))
-        assert not POSTCODE.search(content), url
-        assert not STREET.search(content) and "Larkspur" not in content, url
+        assert not POSTCODE.search(content), (url, POSTCODE.search(content))
+        assert not STREET.search(content), (url, STREET.search(content))
         parser = _Links()
         parser.feed(content)
         queue.extend(parser.links)
     assert set(start) <= set(crawled)
-    assert any("/open-data/360giving.json" in u and u != start[1] for u in crawled)
-    assert person.email not in "".join(crawled)
+    return crawled
+
+
+def _start(neighbourhood) -> list[str]:
+    return [
+        reverse("funds:public_spend", args=[neighbourhood.slug]),
+        reverse("funds_exports:360giving-json"),
+        reverse("funds_exports:360giving-csv"),
+    ]
+
+
+def test_anonymous_crawl_of_public_pages_and_exports_finds_nothing_private(client, world):
+    _org, claim, _individual, _person = _world_with_an_individual(world)
+    crawled = _crawl(
+        client,
+        _start(world.neighbourhood),
+        receipt_urls=[reverse("funds:receipt", args=[i.pk]) for i in claim.items.all()],
+        names=["Zenobia", "Quartermaine", "Larkspur"],
+    )
+    fund_json = reverse("funds_exports:fund-360giving-json", args=[world.fund.pk])
+    assert fund_json in crawled
+
+
+def test_anonymous_crawl_of_the_demo_finds_nothing_private(client, settings):
+    settings.DEBUG = True  # seed_demo refuses to run in production
+    call_command("seed_demo", stdout=io.StringIO())
+    items = ClaimItem.objects.exclude(receipt="")
+    assert items.exists()
+    names = list(Membership.objects.exclude(private_name="").values_list("private_name", flat=True))
+    names += [str(g.recipient_user) for g in Grant.objects.exclude(recipient_user=None)]
+    for fund in Fund.objects.select_related("neighbourhood"):
+        crawled = _crawl(
+            client,
+            _start(fund.neighbourhood),
+            receipt_urls=[reverse("funds:receipt", args=[i.pk]) for i in items],
+            names=names,
+        )
+        assert reverse("funds_exports:fund-360giving-csv", args=[fund.pk]) in crawled
 
 
 def test_public_spend_page_for_a_neighbourhood_without_a_fund(client):
