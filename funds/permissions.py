@@ -122,3 +122,8 @@ def can_review_report(user, grant: Grant) -> bool:
         and pk not in grant.payee_user_ids()
         and not has_conflict(user, grant)
     )
+
+
+def can_audit_fund(user, fund: Fund) -> bool:
+    """The audit workspace: the funder auditors and the trustees of the fund's neighbourhood."""
+    return can_use_powers(user, fund.neighbourhood, (*TRUSTEE_ROLES, *AUDITOR))

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views, views_grants
+from . import views, views_audit, views_grants
 
 app_name = "funds"
 
@@ -32,4 +32,7 @@ urlpatterns = [
     path("tranches/<int:pk>/release/", views_grants.tranche_release, name="tranche_release"),
     path("tranches/<int:pk>/hold/", views_grants.tranche_hold, name="tranche_hold"),
     path("receipts/<int:pk>/", views_grants.receipt, name="receipt"),
+    path("<int:pk>/audit/", views_audit.workspace, name="audit"),
+    path("<int:pk>/audit/<slug:drill>/", views_audit.entries, name="audit_entries"),
+    path("spend/<slug:slug>/", views_audit.public_spend, name="public_spend"),
 ]

@@ -1,0 +1,249 @@
+"""Reads for the funder's audit workspace and the public spend pages, with bounded queries.
+
+The workspace follows the money from each total to the ledger entries behind it and from
+each entry to its claim and receipts. The public page shows only what residents are entitled
+to: totals, grants (individuals as "an individual resident"), progress and spend by theme;
+never receipts, never personal data.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models.functions import ExtractYear
+from django.utils import timezone
+
+from audit.models import AuditEvent
+from proposals.models import Theme
+from prospects.charts import Line, bar_chart, line_chart
+
+from .models import (
+    Account,
+    Claim,
+    ClaimItem,
+    Decision,
+    DecisionExclusion,
+    Fund,
+    JournalEntry,
+    JournalLeg,
+    MonitoringReport,
+)
+
+A = Account
+# The totals a reader can drill into: a label and the accounts whose legs make it up.
+# Credits are negative, so a sign turns each total positive (as funds.selectors.Figures does).
+DRILLS = {
+    "received": ("Received from the funder", (A.RECEIVABLE,), -1),
+    "committed": ("Committed to grants", (A.COMMITTED, A.PAID, A.RUNNING_COSTS), 1),
+    "paid": ("Paid to grantees and for running costs", (A.PAID, A.RUNNING_COSTS), 1),
+    "recovered": ("Recovered from grantees", (A.RECOVERED,), -1),
+    "returned": ("Returned to the funder", (A.RETURNED,), 1),
+}
+ENTRY_LIMIT = 500
+TRAIL_LIMIT = 200
+
+
+def _pounds(pence: int) -> float:
+    return pence / 100
+
+
+def _yearly(fund: Fund) -> dict[int, dict[str, int]]:
+    """Movement per year and account: one aggregate query."""
+    rows = (
+        JournalLeg.objects.filter(fund=fund)
+        .annotate(year=ExtractYear("posted_at"))
+        .order_by()
+        .values("year", "account")
+        .annotate(total=Sum("amount_pence"))
+    )
+    years: dict[int, dict[str, int]] = defaultdict(dict)
+    for row in rows:
+        years[row["year"]][row["account"]] = int(row["total"] or 0)
+    return years
+
+
+def _cumulative(points: dict[int, int], years: list[int]) -> dict[int, float]:
+    total, out = 0, {}
+    for year in years:
+        total += points.get(year, 0)
+        out[year] = _pounds(total)
+    return out
+
+
+def fund_charts(*, fund: Fund, tranches) -> dict[str, str]:
+    """Three inline SVG charts (no JavaScript): budget against spend over time, spend by
+    theme, tranches received against the schedule. Two queries."""
+    moves = _yearly(fund)
+    this_year = timezone.now().year
+    first = min([fund.starts_on.year, *moves.keys()])
+    last = max([min(this_year, fund.ends_on.year), *moves.keys()])
+    years = list(range(first, last + 1))
+    committed = {y: m.get(A.COMMITTED, 0) + m.get(A.PAID, 0) + m.get(A.RUNNING_COSTS, 0)
+                 for y, m in moves.items()}  # fmt: skip
+    paid = {y: m.get(A.PAID, 0) + m.get(A.RUNNING_COSTS, 0) for y, m in moves.items()}
+    budget = line_chart(
+        title="Budget against spend, cumulative, in pounds",
+        lines=[
+            Line(
+                "Fund total", "chart-peer", {y: _pounds(fund.total_committed_pence) for y in years}
+            ),
+            Line("Committed", "chart-group", _cumulative(committed, years)),
+            Line("Paid", "chart-area", _cumulative(paid, years)),
+        ],
+    )
+    scheduled: dict[int, int] = defaultdict(int)
+    received: dict[int, int] = defaultdict(int)
+    for t in tranches:
+        scheduled[t.due_on.year] += t.amount_pence
+        if t.received_at:
+            received[t.received_at.year] += t.amount_pence
+    t_years = list(
+        range(min([*scheduled, *received, first]), max([*scheduled, *received, last]) + 1)
+    )
+    tranche_chart = line_chart(
+        title="Tranches received against the schedule, cumulative, in pounds",
+        lines=[
+            Line("Scheduled", "chart-group", _cumulative(scheduled, t_years)),
+            Line("Received", "chart-area", _cumulative(received, t_years)),
+        ],
+    )
+    themes = spend_by_theme(funds=[fund])
+    theme_chart = bar_chart(
+        title="Spend by theme, in pounds", bars=[(label, _pounds(p)) for label, p in themes]
+    )
+    return {"budget": budget, "tranches": tranche_chart, "themes": theme_chart}
+
+
+def spend_by_theme(*, funds) -> list[tuple[str, int]]:
+    """(theme label, pence paid) over these funds' paid and running-cost legs: one query."""
+    rows = (
+        JournalLeg.objects.filter(fund__in=funds, account__in=[A.PAID, A.RUNNING_COSTS])
+        .order_by()
+        .values("account", "entry__grant__proposal__theme")
+        .annotate(total=Sum("amount_pence"))
+    )
+    labels = dict(Theme.choices)
+    totals: dict[str, int] = defaultdict(int)
+    for row in rows:
+        if row["account"] == A.RUNNING_COSTS:
+            label = "Running costs"
+        else:
+            label = labels.get(row["entry__grant__proposal__theme"], "Other")
+        totals[label] += int(row["total"] or 0)
+    return sorted(((k, v) for k, v in totals.items() if v), key=lambda kv: -kv[1])
+
+
+def claims_register(*, fund: Fund) -> list[Claim]:
+    """Every claim of the fund's grants with its items (and receipts): two queries."""
+    claims = list(
+        Claim.objects.filter(grant__fund=fund)
+        .exclude(status=Claim.Status.DRAFT)
+        .select_related("grant")
+        .prefetch_related(Prefetch("items", queryset=ClaimItem.objects.order_by("id")))
+        .order_by("-submitted_at", "-pk")
+    )
+    for claim in claims:
+        claim.total_pence = sum(item.amount_pence for item in claim.items.all())
+    return claims
+
+
+def decisions_register(*, fund: Fund) -> list[Decision]:
+    """Decisions with their votes and exclusions (who was excluded, and why): three queries."""
+    return list(
+        fund.decisions.select_related("meeting", "proposal", "grant")
+        .prefetch_related(
+            Prefetch(
+                "exclusions",
+                queryset=DecisionExclusion.objects.select_related("trustee").order_by("id"),
+            )
+        )
+        .order_by("-decided_at", "-pk")
+    )
+
+
+def _item_ids(fund: Fund) -> list[str]:
+    return [
+        str(pk)
+        for pk in ClaimItem.objects.filter(claim__grant__fund=fund).values_list("pk", flat=True)
+    ]
+
+
+def receipt_views(*, fund: Fund, item_ids: list[str] | None = None) -> list[AuditEvent]:
+    """Who opened which receipt of this fund, when (funds.receipt_viewed events)."""
+    ids = _item_ids(fund) if item_ids is None else item_ids
+    return list(
+        AuditEvent.objects.filter(
+            action="funds.receipt_viewed",
+            object_type=ClaimItem._meta.label_lower,
+            object_id__in=ids,
+        )
+        .select_related("actor")
+        .order_by("-created_at", "-pk")[:TRAIL_LIMIT]
+    )
+
+
+def audit_trail(*, fund: Fund, item_ids: list[str] | None = None) -> list[AuditEvent]:
+    """The newest events about the fund and its tranches, decisions, grants and claims."""
+    from .exports.audit import fund_objects
+
+    by_type: dict[str, list[str]] = defaultdict(list)
+    for object_type, object_id in fund_objects(fund):
+        by_type[object_type].append(object_id)
+    by_type[ClaimItem._meta.label_lower] = _item_ids(fund) if item_ids is None else item_ids
+    query = Q(pk__in=[])
+    for object_type, ids in by_type.items():
+        query |= Q(object_type=object_type, object_id__in=ids)
+    return list(
+        AuditEvent.objects.filter(query)
+        .select_related("actor")
+        .order_by("-created_at", "-pk")[:TRAIL_LIMIT]
+    )
+
+
+def entries_behind(*, fund: Fund, drill: str) -> list[JournalEntry]:
+    """The ledger entries that make up one total, each with its grant, claim and receipts:
+    a fixed number of queries however many entries (the newest ENTRY_LIMIT)."""
+    _label, accounts, sign = DRILLS[drill]
+    entry_ids = (
+        JournalLeg.objects.filter(fund=fund, account__in=accounts)
+        .values_list("entry_id", flat=True)
+        .distinct()
+    )
+    entries = list(
+        JournalEntry.objects.filter(pk__in=entry_ids)
+        .select_related("grant", "claim", "grant_tranche", "fund_tranche")
+        .prefetch_related(
+            Prefetch("legs", queryset=JournalLeg.objects.filter(account__in=accounts)),
+            Prefetch("claim__items", queryset=ClaimItem.objects.order_by("id")),
+        )
+        .order_by("-seq")[:ENTRY_LIMIT]
+    )
+    for entry in entries:
+        entry.amount = sign * sum(leg.amount_pence for leg in entry.legs.all())
+    # A payment moves money from committed to paid: no change to "committed", so left out.
+    return [entry for entry in entries if entry.amount]
+
+
+def public_funds(*, neighbourhood) -> list[Fund]:
+    """The neighbourhood's funds that have an agreement (proposed funds are not public)."""
+    return list(
+        Fund.objects.filter(neighbourhood=neighbourhood)
+        .exclude(status=Fund.Status.PROPOSED)
+        .select_related("funder", "holder")
+        .order_by("starts_on", "pk")
+    )
+
+
+def accepted_reports(*, funds) -> dict[int, int]:
+    """Accepted monitoring reports per grant (progress, shown as a count: report bodies may
+    name people)."""
+    return dict(
+        MonitoringReport.objects.filter(
+            grant__fund__in=funds, status=MonitoringReport.Status.ACCEPTED
+        )
+        .order_by()
+        .values("grant_id")
+        .annotate(n=Count("pk"))
+        .values_list("grant_id", "n")
+    )

@@ -1,0 +1,106 @@
+"""The funder's audit workspace (per fund) and the public spend pages (per neighbourhood).
+
+The workspace is for the fund's funder auditors and the neighbourhood's trustees: the
+statement with charts, the registers, the audit trail and the log of receipt views, with
+drill-down from each total to its ledger entries and from each entry to its receipts. The
+public page is for anyone: totals, grants, progress and spend by theme, nothing private.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.safestring import mark_safe
+
+from communities.models import Neighbourhood
+from communities.permissions import TRUSTEE_ROLES, ensure_powers
+from prospects.charts import bar_chart
+
+from . import permissions as perms
+from . import selectors, selectors_audit, selectors_pages
+from .models import Fund
+
+
+def _audited_fund(request: HttpRequest, pk: int) -> Fund:
+    fund = get_object_or_404(
+        Fund.objects.select_related("neighbourhood", "funder", "holder"), pk=pk
+    )
+    ensure_powers(
+        request.user, fund.neighbourhood, (*TRUSTEE_ROLES, *perms.AUDITOR), action="audit a fund"
+    )
+    return fund
+
+
+def workspace(request: HttpRequest, pk: int) -> HttpResponse:
+    """The fund's audit workspace: statement, charts, registers, trail, receipt views."""
+    fund = _audited_fund(request, pk)
+    tranches = selectors_pages.fund_tranches(fund=fund)
+    charts = selectors_audit.fund_charts(fund=fund, tranches=tranches)
+    item_ids = selectors_audit._item_ids(fund)
+    figures = selectors.fund_figures(fund=fund)
+    totals = [
+        (key, label, getattr(figures, key))
+        for key, (label, _accounts, _sign) in selectors_audit.DRILLS.items()
+    ]
+    return render(
+        request,
+        "funds/audit/workspace.html",
+        {
+            "fund": fund,
+            "figures": figures,
+            "totals": totals,
+            "charts": {k: mark_safe(v) for k, v in charts.items()},  # noqa: S308 - escaped
+            "tranches": tranches,
+            "grants": selectors_pages.fund_grants(fund=fund),
+            "claims": selectors_audit.claims_register(fund=fund),
+            "decisions": selectors_audit.decisions_register(fund=fund),
+            "trail": selectors_audit.audit_trail(fund=fund, item_ids=item_ids),
+            "views": selectors_audit.receipt_views(fund=fund, item_ids=item_ids),
+        },
+    )
+
+
+def entries(request: HttpRequest, pk: int, drill: str) -> HttpResponse:
+    """The ledger entries behind one total, each linked to its claim and receipts."""
+    fund = _audited_fund(request, pk)
+    if drill not in selectors_audit.DRILLS:
+        raise Http404("There is no such total.")
+    label = selectors_audit.DRILLS[drill][0]
+    rows = selectors_audit.entries_behind(fund=fund, drill=drill)
+    return render(
+        request,
+        "funds/audit/entries.html",
+        {
+            "fund": fund,
+            "label": label,
+            "entries": rows,
+            "total": getattr(selectors.fund_figures(fund=fund), drill),
+            "limit": selectors_audit.ENTRY_LIMIT,
+        },
+    )
+
+
+def public_spend(request: HttpRequest, slug: str) -> HttpResponse:
+    """Where the neighbourhood's money went, for anyone: no receipts, no personal data."""
+    neighbourhood = get_object_or_404(Neighbourhood, slug=slug)
+    funds = selectors_audit.public_funds(neighbourhood=neighbourhood)
+    reports = selectors_audit.accepted_reports(funds=funds)
+    for fund in funds:
+        fund.public_figures = selectors.fund_figures(fund=fund)
+        fund.public_grants = selectors_pages.fund_grants(fund=fund)
+        for grant in fund.public_grants:
+            grant.accepted_reports = reports.get(grant.pk, 0)
+    themes = selectors_audit.spend_by_theme(funds=funds) if funds else []
+    chart = bar_chart(
+        title="Spend by theme, in pounds", bars=[(label, p / 100) for label, p in themes]
+    )
+    return render(
+        request,
+        "funds/public_spend.html",
+        {
+            "neighbourhood": neighbourhood,
+            "funds": funds,
+            "themes": themes,
+            "chart": mark_safe(chart),  # noqa: S308 - built with escape()
+        },
+    )
