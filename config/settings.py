@@ -188,6 +188,9 @@ ACCOUNT_RATE_LIMITS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Common Purse"
+# One 30-second step either side (RFC 6238 section 5.2): old phones drift, and a code typed as
+# the step turns over is still good (a demo or test code computed just before it, too).
+MFA_TOTP_TOLERANCE = 1
 # Setting up TOTP counts as passing a second factor in that session (accounts/forms.py).
 MFA_FORMS = {"activate_totp": "accounts.forms.ActivateTOTPForm"}
 
