@@ -162,3 +162,25 @@ def test_preferences_page_saves_the_choice(client):
         "closing",
         "closed",
     }
+
+
+def test_a_trustee_opening_and_closing_now_notifies_members_once_each(
+    django_capture_on_commit_callbacks,
+):
+    from tests.factories import trustee
+    from voting.services import round_close_now, round_open_now
+
+    now = timezone.now()
+    round, _ = round_with_pot(
+        status=S.PUBLISHED, opens_at=now + timedelta(days=1), closes_at=now + timedelta(days=8)
+    )
+    chair = trustee(round.neighbourhood)
+    with django_capture_on_commit_callbacks(execute=True):
+        round = round_open_now(actor=chair, round=round)
+    with django_capture_on_commit_callbacks(execute=True):
+        round_close_now(actor=chair, round=round)
+    with django_capture_on_commit_callbacks(execute=True):
+        rounds_advance()  # the scheduler finds nothing more to do
+    subjects = sorted(m.subject.split(":")[0] for m in mail.outbox)
+    # the chair is a resident too (trustee(resident_too=True))
+    assert subjects == ["[Common Purse] Voting has closed", "[Common Purse] Voting opens today"]
