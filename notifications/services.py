@@ -237,10 +237,10 @@ def digests_send(*, now: datetime.datetime | None = None) -> int:
     for user_id in user_ids:
         with transaction.atomic():
             items = list(
-                DigestItem.objects.select_for_update(skip_locked=True)
-                .filter(user_id=user_id, sent_at__isnull=True)
-                .select_related("round__neighbourhood")
-            )
+                DigestItem.objects.select_for_update(skip_locked=True).filter(
+                    user_id=user_id, sent_at__isnull=True
+                )
+            )  # only the items are locked: rounds are read below, unlocked
             if not items:
                 continue
             user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
@@ -249,7 +249,10 @@ def digests_send(*, now: datetime.datetime | None = None) -> int:
             )
             keep = [i for i in items if i.kind not in dropped]
             if user is not None and user.email and keep:
-                entries = [_notice_context(i.round, i.kind, now) for i in keep]
+                rounds = VoteRound.objects.select_related("neighbourhood").in_bulk(
+                    {i.round_id for i in keep}
+                )
+                entries = [_notice_context(rounds[i.round_id], i.kind, now) for i in keep]
                 kinds = sorted({i.kind for i in keep})
                 _send(
                     user=user,
