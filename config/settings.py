@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "accounts",
     "audit",
     "outbox",
+    "notifications",
     "communities",
     "proposals",
     "voting",
@@ -273,6 +274,14 @@ CELERY_BEAT_SCHEDULE = {
     "vote-rounds-open-and-close": {
         "task": "voting.tasks.rounds_advance_task",
         "schedule": 60.0,
+    },
+    "notices-voting-closes-tomorrow": {
+        "task": "notifications.tasks.closing_reminders_task",
+        "schedule": crontab(minute=5),
+    },
+    "notices-daily-digest": {
+        "task": "notifications.tasks.digests_send_task",
+        "schedule": crontab(hour=7, minute=0),
     },
     "memberships-expire": {
         "task": "communities.tasks.memberships_expire_task",

@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("accounts/preferences/", views.preferences, name="preferences"),
     path("admin/", admin.site.urls),
+    path("", include("notifications.urls")),
     path("neighbourhoods/", include("communities.urls")),
     path("proposals/", include("proposals.urls")),
     path("votes/", include("voting.urls")),

@@ -17,6 +17,7 @@ from audit.services import audit_record
 from communities.permissions import TRUSTEE_ROLES, ensure_powers
 from communities.services import ensure_partnership_healthy
 from config.errors import ApplicationError, ForbiddenError, StateError
+from outbox.services import outbox_enqueue
 from proposals.models import Proposal
 
 from ..counting import Outcome, format_number
@@ -210,6 +211,7 @@ def round_publish_results(*, actor, round: VoteRound) -> VoteRound:
     round.results_published_at = timezone.now()
     round.save(update_fields=["status", "results_published_at"])
     audit_record(action="voting.results_published", actor=actor, obj=round, actor_role="trustee")
+    outbox_enqueue("notifications.tasks.round_notice_task", round.pk, "results")
     return round
 
 

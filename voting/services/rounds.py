@@ -16,6 +16,7 @@ from audit.services import audit_record
 from communities.models import Connection, Neighbourhood
 from communities.permissions import TRUSTEE_ROLES, ensure_powers
 from config.errors import ApplicationError, ForbiddenError, StateError
+from outbox.services import outbox_enqueue
 from proposals.models import Proposal
 from proposals.text import spoofing_problem
 
@@ -209,6 +210,12 @@ def round_publish(*, actor, round: VoteRound) -> VoteRound:
     return round
 
 
+def _queue_notice(round: VoteRound, kind: str) -> None:
+    """Queue a notice to the round's members after commit (notifications app, found by name:
+    voting does not import it)."""
+    outbox_enqueue("notifications.tasks.round_notice_task", round.pk, kind)
+
+
 def _time_transition(round: VoteRound, to: str, stamp: str, due: datetime.datetime, now) -> bool:
     if round.status == to:
         return False  # already done: a re-run is a no-op
@@ -223,6 +230,7 @@ def _time_transition(round: VoteRound, to: str, stamp: str, due: datetime.dateti
         obj=round,
         actor_role="system",
     )
+    _queue_notice(round, "opens" if to == S.OPEN else "closed")
     return True
 
 
@@ -399,6 +407,7 @@ def round_open_now(*, actor, round: VoteRound, now: datetime.datetime | None = N
         actor_role="trustee",
         changes={"by_hand": True, "scheduled_opens_at": scheduled.isoformat()},
     )
+    _queue_notice(round, "opens")
     return round
 
 
@@ -432,6 +441,7 @@ def round_close_now(*, actor, round: VoteRound, now: datetime.datetime | None = 
         changes={"by_hand": True, "scheduled_closes_at": scheduled.isoformat()},
     )
     _after_close(round, actor=actor)
+    _queue_notice(round, "closed")
     return round
 
 

@@ -1,0 +1,102 @@
+"""Notices to members about votes: what each person wants, and what was already sent."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Kind(models.TextChoices):
+    OPENS = "opens", "Voting opens today"
+    CLOSING = "closing", "Voting closes tomorrow"
+    CLOSED = "closed", "Voting has closed"
+    RESULTS = "results", "Results are out"
+
+
+class Delivery(models.TextChoices):
+    IMMEDIATE = "immediate", "Straight away, one email per notice"
+    DIGEST = "digest", "Once a day, in one email"
+
+
+class NotificationPreference(models.Model):
+    """How a person wants their notices (no row: straight away)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    delivery = models.CharField(max_length=10, choices=Delivery.choices, default=Delivery.IMMEDIATE)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(delivery__in=Delivery.values), name="notificationpref_delivery_valid"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.get_delivery_display()}"
+
+
+class Unsubscription(models.Model):
+    """A person wants no notices of this kind (set by the one-click link in every email)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="unsubscriptions"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="unsubscription_once_per_kind"),
+            models.CheckConstraint(condition=Q(kind__in=Kind.values), name="unsubscription_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} stopped {self.get_kind_display()}"
+
+
+class RoundNotice(models.Model):
+    """A notice of one kind about one round was sent out (to everyone, once).
+
+    The unique constraint is what makes a re-run or a duplicate delivery send nothing twice.
+    """
+
+    round = models.ForeignKey("voting.VoteRound", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    recipients = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["round", "kind"], name="roundnotice_once_per_kind"),
+            models.CheckConstraint(condition=Q(kind__in=Kind.values), name="roundnotice_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: round {self.round_id}"
+
+
+class DigestItem(models.Model):
+    """A notice waiting for the daily digest of someone who chose one."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    round = models.ForeignKey("voting.VoteRound", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "round", "kind"], name="digestitem_once_per_notice"
+            ),
+        ]
+        indexes = [models.Index(fields=["sent_at", "user"], name="digestitem_pending_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.user_id}"

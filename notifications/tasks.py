@@ -1,0 +1,31 @@
+"""Celery tasks of notices: thin, take ids, idempotent (the services record what was sent)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from .services import closing_reminders_queue, digests_send, notice_email_send, round_notice_send
+
+
+@shared_task(time_limit=300, soft_time_limit=240)
+def round_notice_task(round_id: int, kind: str) -> int:
+    """Queued by the outbox: send one notice about a round to its members, once."""
+    return round_notice_send(round_id=round_id, kind=kind)
+
+
+@shared_task(time_limit=60, soft_time_limit=50)
+def notice_email_task(user_id: int, round_id: int, kind: str) -> bool:
+    """Queued by the outbox (one row per person): email one notice."""
+    return notice_email_send(user_id=user_id, round_id=round_id, kind=kind)
+
+
+@shared_task(time_limit=300, soft_time_limit=240)
+def closing_reminders_task() -> list[int]:
+    """Every hour (CELERY_BEAT_SCHEDULE): queue "voting closes tomorrow", once per round."""
+    return closing_reminders_queue()
+
+
+@shared_task(time_limit=900, soft_time_limit=840)
+def digests_send_task() -> int:
+    """Every day (CELERY_BEAT_SCHEDULE): one digest email per person with notices waiting."""
+    return digests_send()
