@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench install migrate demo worker beat clean browser-deps
+.PHONY: run test lint format bench install migrate demo worker beat clean browser-deps curl-deps api-client
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,20 @@ test: lint
 browser-deps:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update && apt-get install -y chromium; }
 	@chromium --version
+
+# The README's curl journey picks ids out of answers with jq (tests/api/test_generated_client.py
+# runs it in .ci/run's PostgreSQL pass).
+curl-deps:
+	@command -v jq >/dev/null 2>&1 || { apt-get update && apt-get install -y jq; }
+	@jq --version
+
+# A typed Python client generated from the API's schema (README, "A generated client").
+api-client: install
+	mkdir -p build
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py spectacular --file build/api-schema.yaml
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/openapi-python-client generate \
+		--path build/api-schema.yaml --config scripts/openapi-client.yaml --meta setup \
+		--output-path build/api-client --overwrite --fail-on-warning
 
 bench: install
 	$(BIN)/python -m bench

@@ -23,9 +23,15 @@ class JoinIn(StrictInputSerializer):
     connection = serializers.ChoiceField(choices=Connection.choices)
     age_band = serializers.ChoiceField(choices=AgeBand.choices)
     postcode = serializers.CharField(max_length=10)
-    private_name = serializers.CharField(max_length=200, required=False, default="")
-    private_house = serializers.CharField(max_length=100, required=False, default="")
-    private_postcode = serializers.CharField(max_length=10, required=False, default="")
+    private_name = serializers.CharField(
+        max_length=200, required=False, default="", allow_blank=True
+    )
+    private_house = serializers.CharField(
+        max_length=100, required=False, default="", allow_blank=True
+    )
+    private_postcode = serializers.CharField(
+        max_length=10, required=False, default="", allow_blank=True
+    )
 
 
 class MembershipOut(serializers.Serializer):

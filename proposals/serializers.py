@@ -78,8 +78,10 @@ class ProposalIn(StrictInputSerializer):
     summary = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=20000)
     theme = serializers.ChoiceField(choices=Theme.choices)
-    location = serializers.CharField(max_length=200, required=False, default="")
-    organisation = serializers.CharField(max_length=200, required=False, default="")
+    location = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+    organisation = serializers.CharField(
+        max_length=200, required=False, default="", allow_blank=True
+    )
     cost_lines = CostLineIn(many=True, allow_empty=False, max_length=50)
 
 
