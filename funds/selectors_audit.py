@@ -25,6 +25,7 @@ from .models import (
     Decision,
     DecisionExclusion,
     Fund,
+    Grant,
     JournalEntry,
     JournalLeg,
     MonitoringReport,
@@ -225,13 +226,26 @@ def entries_behind(*, fund: Fund, drill: str) -> list[JournalEntry]:
     return [entry for entry in entries if entry.amount]
 
 
-def public_funds(*, neighbourhood) -> list[Fund]:
+def _public_funds(neighbourhood):
     """The neighbourhood's funds that have an agreement (proposed funds are not public)."""
+    return Fund.objects.filter(neighbourhood=neighbourhood).exclude(status=Fund.Status.PROPOSED)
+
+
+def public_funds(*, neighbourhood) -> list[Fund]:
+    """The neighbourhood's public funds (those with an agreement), oldest first."""
     return list(
-        Fund.objects.filter(neighbourhood=neighbourhood)
-        .exclude(status=Fund.Status.PROPOSED)
-        .select_related("funder", "holder")
-        .order_by("starts_on", "pk")
+        _public_funds(neighbourhood).select_related("funder", "holder").order_by("starts_on", "pk")
+    )
+
+
+def public_grants(*, neighbourhood, limit: int) -> list[Grant]:
+    """The newest grants of the neighbourhood's public funds (the neighbourhood feed): what the
+    public spend page shows of them, with `recipient_public_name` naming an individual only as
+    "an individual resident". One query."""
+    return list(
+        Grant.objects.filter(fund__in=_public_funds(neighbourhood))
+        .select_related("recipient_organisation")
+        .order_by("-approved_at", "-pk")[:limit]
     )
 
 

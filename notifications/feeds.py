@@ -1,4 +1,7 @@
-"""An Atom feed per neighbourhood: new proposals, votes and results (public data only)."""
+"""An Atom feed per neighbourhood: new proposals, votes, results and grants (public data only).
+
+notifications sits above the apps it reports on (voting, funds): it reads their public
+selectors, and none of them imports it."""
 
 from __future__ import annotations
 
@@ -12,6 +15,8 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
 from communities.models import Neighbourhood
+from funds.money import format_pounds
+from funds.selectors_audit import public_grants
 from proposals.models import Proposal
 from voting.models import VoteRound
 
@@ -75,6 +80,18 @@ def neighbourhood_entries(neighbourhood: Neighbourhood, limit: int = FEED_ITEMS)
                     guid=f"results-{r.pk}",
                 )
             )
+    spend = site_link(reverse("funds:public_spend", args=[neighbourhood.slug]))
+    for g in public_grants(neighbourhood=neighbourhood, limit=limit):
+        entries.append(
+            Entry(
+                title=f"Grant: {g.title}",
+                description=f"{format_pounds(g.amount_pence)} to {g.recipient_public_name} "
+                f"({g.get_status_display().lower()}).",
+                link=spend,
+                when=g.approved_at,
+                guid=f"grant-{g.pk}",
+            )
+        )
     entries.sort(key=lambda e: e.when, reverse=True)
     return entries[:limit]
 
@@ -95,7 +112,7 @@ class NeighbourhoodFeed(Feed):
         return site_link(reverse("notifications:neighbourhood_feed", args=[obj.slug]))
 
     def subtitle(self, obj):
-        return f"New proposals, votes and results in {obj.name}."
+        return f"New proposals, votes, results and grants in {obj.name}."
 
     def items(self, obj):
         return neighbourhood_entries(obj)
