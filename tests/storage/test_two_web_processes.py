@@ -1,9 +1,10 @@
 """Issue 15, acceptance 1: several web machines behind one address share their files.
 
-Two gunicorn processes on different ports, each with its own DJANGO_MEDIA_ROOT (two machines'
-disks), a real Celery worker with a third, all sharing the test database (PostgreSQL), Redis and
-the S3 server (moto, tests/storage/conftest.py). A photo uploaded through the first web process
-is processed by the worker and shown by the second; no machine's disk holds any of it.
+Two web processes (scripts/web: collectstatic, then gunicorn) on different ports, each with its
+own DJANGO_MEDIA_ROOT and static folder (two machines' disks), and a real Celery worker with a
+third, all sharing the test database (PostgreSQL), Redis and the S3 server (moto,
+tests/storage/conftest.py). A photo uploaded through the first web process is processed by the
+worker and shown by the second; no machine's disk holds any of it.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ pytestmark = [
 ]
 
 
-def _env(s3_server, media_root: Path) -> dict:
+def _env(s3_server, media_root: Path, static_root: Path | None = None) -> dict:
     db = connection.settings_dict
     env = os.environ.copy()
     env.update(
@@ -53,22 +54,24 @@ def _env(s3_server, media_root: Path) -> dict:
         DJANGO_CONN_MAX_AGE="0",
         DJANGO_STORAGE_URL=s3_server.storage_url,
         DJANGO_MEDIA_ROOT=str(media_root),
-        # plain HTTP on 127.0.0.1; the pages' static files are not under test here
+        DJANGO_STATIC_ROOT=str(static_root or media_root.parent / "static"),
+        # plain HTTP on 127.0.0.1
         DJANGO_SECURE_SSL_REDIRECT="0",
         DJANGO_SECURE_COOKIES="0",
-        DJANGO_MANIFEST_STATIC="0",
         EMAIL_URL="consolemail://",
     )
     return env
 
 
 def _start_web(port: int, env: dict, log: Path) -> subprocess.Popen:
+    """A web machine as production starts one: scripts/web (collectstatic into its own
+    STATIC_ROOT, manifest storage, then gunicorn)."""
     with open(log, "wb") as sink:
         return subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}"]
-            + ["--workers", "1", "--timeout", "60", "--no-control-socket"],
+            [str(ROOT / "scripts" / "web"), "--workers", "1", "--timeout", "60"]
+            + ["--no-control-socket"],
             cwd=ROOT,
-            env=env,
+            env=env | {"PYTHON": sys.executable, "HOST": "127.0.0.1", "PORT": str(port)},
             stdout=sink,
             stderr=subprocess.STDOUT,
         )
@@ -165,13 +168,19 @@ def test_a_photo_uploaded_through_one_web_process_is_shown_by_another(
         assert (
             f"img-src 'self' data: {s3_server.endpoint}" in page.headers["Content-Security-Policy"]
         )
+        # each machine serves the hashed static files it collected itself (whitenoise)
+        stylesheet = re.search(r'href="(/static/[^"]+\.[0-9a-f]{12}\.css)"', page.text)
+        assert stylesheet, page.text[:2000]
+        assert requests.get(f"{web2}{stylesheet.group(1)}", timeout=10).status_code == 200
         # anyone can fetch the public display size; it carries no EXIF (no GPS)
         picture = requests.get(src, timeout=10)
         assert picture.status_code == 200
         assert picture.content.startswith(b"\xff\xd8\xff")
         assert b"Exif" not in picture.content
         # nothing is on any machine's disk: not the original, not the display sizes
-        for folder in media.values():
+        for name, folder in media.items():
+            if name != "worker":  # each web machine collected its own static files
+                assert (folder.parent / "static" / "staticfiles.json").exists()
             assert not _files_under(folder) and not _files_under(folder.parent / "private")
         assert not s3_server.keys(s3_server.private, "proposals/incoming/")
         public = set(s3_server.keys(s3_server.public, "proposals/images/"))
