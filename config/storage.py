@@ -10,9 +10,12 @@ leave only through private_file_response(), after the caller has checked permiss
 from __future__ import annotations
 
 import os
+import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files import File
 from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.core.signals import setting_changed
 from django.dispatch import receiver
@@ -72,6 +75,17 @@ def _storages_changed(*, setting: str, **kwargs) -> None:
 
 def object_storage_in_use() -> bool:
     return hasattr(private_storage(), "signed_url")
+
+
+def private_file_save(name: str, chunks: Iterable[str | bytes]) -> str:
+    """Write a generated file (an export: text or bytes chunks) to private storage, spooling
+    to a temporary file past 8 MB rather than holding it in memory. Returns the stored name
+    (the storage may add a suffix to keep an existing file)."""
+    with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as buffer:
+        for chunk in chunks:
+            buffer.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
+        buffer.seek(0)
+        return private_storage().save(name, File(buffer, name=name))
 
 
 def private_file_response(

@@ -10,11 +10,27 @@ from __future__ import annotations
 
 from django.core.files.storage import Storage
 
-from config.storage import PrivateFileSystemStorage, private_file_response, private_storage
+from config.storage import (
+    PrivateFileSystemStorage,
+    private_file_response,
+    private_file_save,
+    private_storage,
+)
 
-__all__ = ["PrivateFileSystemStorage", "private_file_response", "receipt_storage"]
+__all__ = [
+    "PrivateFileSystemStorage",
+    "export_save",
+    "private_file_response",
+    "receipt_storage",
+]
 
 
 def receipt_storage() -> Storage:
     """The storage for receipts and exports: STORAGES["private"] (lazy, so settings decide)."""
     return private_storage()
+
+
+def export_save(name: str, chunks) -> str:
+    """Write an export file to private storage (any backend); returns the stored name. Hand it
+    out with private_file_response after checking the reader may see it."""
+    return private_file_save(name, chunks)

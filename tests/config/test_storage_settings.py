@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, default_storage
 
-from config.storage import PrivateFileSystemStorage, private_storage
+from config.storage import PrivateFileSystemStorage, private_file_response, private_storage
 from config.storage_env import StorageConfigError, from_url, storage_choice
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -127,3 +127,32 @@ def test_the_site_refuses_to_start_on_bad_storage_settings():
     )
     assert result.returncode != 0
     assert "ImproperlyConfigured: Storage settings: Name a private bucket too" in result.stderr
+
+
+def test_an_export_is_written_to_private_storage_and_handed_out_as_an_attachment():
+    from funds.exports.csvstream import csv_chunks
+    from funds.storage import export_save, private_file_response
+
+    name = export_save("exports/ledger.csv", csv_chunks([["entry", "pence"], [1, 500]]))
+    assert name.startswith("exports/ledger")
+    response = private_file_response(
+        storage=private_storage(),
+        name=name,
+        content_type="text/csv",
+        filename="ledger.csv",
+        inline=False,
+    )
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="ledger.csv"'
+    assert response["Cache-Control"] == "private, no-store"
+    assert b"".join(response.streaming_content) == b"entry,pence\r\n1,500\r\n"
+
+
+def test_a_missing_private_file_on_disk_is_reported_not_served():
+    with pytest.raises(FileNotFoundError):
+        private_file_response(
+            storage=private_storage(),
+            name="exports/never-written.csv",
+            content_type="text/csv",
+            filename="x.csv",
+        )

@@ -166,3 +166,24 @@ def test_a_photo_original_is_private_and_its_display_sizes_public(
     assert status == 200
     assert body.startswith(b"\xff\xd8\xff")
     assert b"Exif" not in body
+
+
+def test_an_export_goes_to_the_private_bucket_and_out_by_a_signed_link(s3_storages, db):
+    from funds.exports.csvstream import csv_chunks
+    from funds.storage import export_save, private_file_response
+
+    name = export_save("exports/ledger.csv", csv_chunks([["entry", "pence"], [1, 500]]))
+    assert name in s3_storages.keys(s3_storages.private, "exports/")
+    assert not s3_storages.keys(s3_storages.public, "exports/")
+    response = private_file_response(
+        storage=private_storage(),
+        name=name,
+        content_type="text/csv",
+        filename="ledger.csv",
+        inline=False,
+    )
+    assert response.status_code == 302
+    status, body, headers = _fetch(response["Location"])
+    assert status == 200
+    assert body == b"entry,pence\r\n1,500\r\n"
+    assert headers["content-disposition"] == 'attachment; filename="ledger.csv"'
