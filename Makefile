@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench install migrate demo worker beat clean browser-deps curl-deps api-client
+.PHONY: run web test lint format bench install migrate demo worker beat clean browser-deps curl-deps api-client
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ demo: migrate
 run: demo
 	@echo "Serving Common Purse on http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# Production-style web process (DEBUG off, settings from the environment): collectstatic into
+# this machine's STATIC_ROOT, then gunicorn. Run migrations once per release, not per machine.
+web: install
+	PYTHON=$(BIN)/python HOST=$(HOST) PORT=$(PORT) scripts/web
 
 lint: install
 	$(BIN)/ruff check .

@@ -5,11 +5,14 @@ inline, local-memory cache and email printed to the console. Production sets DAT
 REDIS_URL, EMAIL_URL, DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS and leaves DJANGO_DEBUG unset.
 """
 
+import os
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+
+from .storage_env import StorageConfigError, storage_choice
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -141,13 +144,24 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env.str("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 WHITENOISE_AUTOREFRESH = DEBUG
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("DJANGO_MEDIA_ROOT", default=str(BASE_DIR / "media")))
+# Private files on disk (embedded default): beside MEDIA_ROOT, never under it.
+PRIVATE_MEDIA_ROOT = env.str("DJANGO_PRIVATE_MEDIA_ROOT", default="") or None
+# Uploads: the local disk by default; with DJANGO_STORAGE_URL or AWS_STORAGE_BUCKET_NAME, a public
+# and a private S3-compatible bucket (format and options: config/storage_env.py, README).
+try:
+    STORAGE_CHOICE = storage_choice(os.environ)
+except StorageConfigError as exc:
+    raise ImproperlyConfigured(f"Storage settings: {exc}") from exc
+# Static files stay with the code (whitenoise, hashed names from a manifest in production):
+# `collectstatic` runs at install or start, so a web machine needs only code and environment.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": STORAGE_CHOICE.default,
+    "private": STORAGE_CHOICE.private,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG and env.bool("DJANGO_MANIFEST_STATIC", default=True)
@@ -313,7 +327,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "default-src 'self'",
         "script-src 'self'",
         "style-src 'self'",
-        "img-src 'self' data:",
+        # Public photos come from the image bucket (or its CDN) when object storage is on.
+        " ".join(["img-src 'self' data:", *STORAGE_CHOICE.media_origins]),
         "font-src 'self'",
         "connect-src 'self'",
         "object-src 'none'",

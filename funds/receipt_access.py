@@ -7,6 +7,7 @@ can see who looked); reads by the grant's own people are their daily work and ar
 from __future__ import annotations
 
 from django.db import transaction
+from django.http import HttpResponse
 
 from audit.services import audit_record
 from communities.permissions import has_role
@@ -14,6 +15,7 @@ from config.errors import ForbiddenError, NotFoundError
 
 from . import permissions as perms
 from .models import ClaimItem
+from .storage import private_file_response
 
 CONTENT_TYPES = {
     "jpeg": "image/jpeg",
@@ -24,9 +26,9 @@ CONTENT_TYPES = {
 
 
 @transaction.atomic
-def receipt_open(*, actor, item: ClaimItem):
-    """Check the reader may see the claim's grant; audit a funder auditor; open the file.
-    Returns (file, content type)."""
+def receipt_check(*, actor, item: ClaimItem) -> str:
+    """Check the reader may see the claim's grant; audit a funder auditor's read.
+    Returns the receipt's content type. The caller then hands the file out (receipt_response)."""
     grant = item.claim.grant
     if not perms.can_view_grant(actor, grant):
         raise ForbiddenError(
@@ -43,8 +45,30 @@ def receipt_open(*, actor, item: ClaimItem):
             obj=item,
             changes={"claim": item.claim_id, "grant": grant.pk, "sha256": item.receipt_sha256},
         )
+    return CONTENT_TYPES.get(item.receipt_kind, "application/octet-stream")
+
+
+def receipt_response(*, actor, item: ClaimItem) -> HttpResponse:
+    """The receipt for a reader who may see it: streamed from disk, or a redirect to a signed
+    URL that expires within a minute on object storage. Never a public URL."""
+    content_type = receipt_check(actor=actor, item=item)
+    try:
+        return private_file_response(
+            storage=item.receipt.storage,
+            name=item.receipt.name,
+            content_type=content_type,
+            filename=f"receipt-{item.pk}.{item.receipt_kind}",
+        )
+    except (FileNotFoundError, OSError) as exc:
+        raise NotFoundError("The receipt file is missing.") from exc
+
+
+def receipt_open(*, actor, item: ClaimItem):
+    """Check and audit as receipt_check, then open the file through its storage.
+    Returns (file, content type); for code that needs the bytes (not for pages)."""
+    content_type = receipt_check(actor=actor, item=item)
     try:
         handle = item.receipt.open("rb")
     except (FileNotFoundError, OSError) as exc:
         raise NotFoundError("The receipt file is missing.") from exc
-    return handle, CONTENT_TYPES.get(item.receipt_kind, "application/octet-stream")
+    return handle, content_type

@@ -1,44 +1,36 @@
-"""Private storage for receipts: through Django's storage API, never served from a public URL.
+"""Private storage for receipts and exports: through Django's storage API, never a public URL.
 
-A deployment can name its own backend as STORAGES["private"] (a later issue moves receipts to
-S3 with signed URLs); otherwise files live on disk beside MEDIA_ROOT, outside it, so the
-MEDIA_URL route can never serve them. Pages hand receipts out through a view that checks
-permission and logs funder-auditor reads.
+Backend-agnostic: STORAGES["private"] (config.storage), which is a folder on disk by default
+and a private S3-compatible bucket when DJANGO_STORAGE_URL or AWS_* variables say so. Pages hand
+files out through a view that checks permission (and logs funder-auditor reads), then calls
+config.storage.private_file_response (a stream from disk, or a redirect to a signed URL).
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
+from django.core.files.storage import Storage
 
-from django.conf import settings
-from django.core.files.storage import FileSystemStorage, storages
+from config.storage import (
+    PrivateFileSystemStorage,
+    private_file_response,
+    private_file_save,
+    private_storage,
+)
 
-
-class PrivateFileSystemStorage(FileSystemStorage):
-    """A file-system storage with no URL: asking for one is a programming error.
-
-    Its folder is read from settings on every use (PRIVATE_MEDIA_ROOT, else "private" beside
-    MEDIA_ROOT), so a test that moves MEDIA_ROOT moves the receipts with it.
-    """
-
-    @property
-    def base_location(self):
-        return str(
-            getattr(settings, "PRIVATE_MEDIA_ROOT", None)
-            or Path(settings.MEDIA_ROOT).parent / "private"
-        )
-
-    @property
-    def location(self):
-        return os.path.abspath(self.base_location)
-
-    def url(self, name):
-        raise ValueError("Private files have no public URL; serve them through a checked view.")
+__all__ = [
+    "PrivateFileSystemStorage",
+    "export_save",
+    "private_file_response",
+    "receipt_storage",
+]
 
 
-def receipt_storage():
-    """The storage for receipts: STORAGES["private"] when configured, else private disk."""
-    if "private" in getattr(settings, "STORAGES", {}):
-        return storages["private"]
-    return PrivateFileSystemStorage()
+def receipt_storage() -> Storage:
+    """The storage for receipts and exports: STORAGES["private"] (lazy, so settings decide)."""
+    return private_storage()
+
+
+def export_save(name: str, chunks) -> str:
+    """Write an export file to private storage (any backend); returns the stored name. Hand it
+    out with private_file_response after checking the reader may see it."""
+    return private_file_save(name, chunks)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -15,7 +15,7 @@ from . import permissions as perms
 from . import selectors_pages, services
 from .forms import ClaimForm, ReasonForm
 from .models import Claim, ClaimItem, Grant, GrantTranche
-from .receipt_access import receipt_open
+from .receipt_access import receipt_response
 from .services.grants import tranche_refusal
 
 
@@ -222,14 +222,9 @@ def grant_start(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def receipt(request: HttpRequest, pk: int) -> HttpResponse:
-    """A receipt, to those who may see it; never from MEDIA_URL."""
+    """A receipt, to those who may see it; never from a public URL (a stream from disk, or a
+    redirect to a signed URL that expires within a minute)."""
     item = get_object_or_404(
         ClaimItem.objects.select_related("claim__grant__fund__neighbourhood"), pk=pk
     )
-    handle, content_type = receipt_open(actor=request.user, item=item)
-    response = FileResponse(handle, content_type=content_type)
-    response["Content-Disposition"] = f'inline; filename="receipt-{item.pk}.{item.receipt_kind}"'
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
-    return response
+    return receipt_response(actor=request.user, item=item)

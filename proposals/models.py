@@ -12,6 +12,8 @@ from django.db.models import OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from config.storage import private_storage
+
 
 class Theme(models.TextChoices):
     PLACES_TO_MEET = "places_to_meet", "Places to meet"
@@ -230,7 +232,10 @@ class ProposalImage(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     alt_text = models.CharField(max_length=250)
-    original = models.FileField(upload_to="proposals/incoming/", blank=True)
+    # The upload as received (EXIF, GPS and all): private, deleted once re-encoded.
+    original = models.FileField(
+        upload_to="proposals/incoming/", storage=private_storage, blank=True
+    )
     display_320 = models.FileField(upload_to="proposals/images/", blank=True)
     display_1024 = models.FileField(upload_to="proposals/images/", blank=True)
     width = models.PositiveIntegerField(default=0)

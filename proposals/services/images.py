@@ -1,5 +1,10 @@
 """Photos: the header checked in the request (no pixel decoded), stored privately, then
-decoded and re-encoded by a Celery task."""
+decoded and re-encoded by a Celery task.
+
+Files go through storages only (the original in private storage, display sizes in the public
+default storage), never local paths, so whichever worker picks the task up can read the
+original the web process wrote.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from django.db import transaction
 
 from audit.services import audit_record
 from config.errors import ApplicationError, ForbiddenError
+from config.storage import private_storage
 from outbox.services import outbox_enqueue
 
 from .. import permissions as perms
@@ -20,6 +26,15 @@ from ._common import clean, lock, role_of
 
 MAX_PROPOSAL_IMAGES = 5
 MAX_MILESTONE_PHOTOS = 3
+
+
+def _delete(*, original: str = "", displays: list[str] | tuple[str, ...] = ()) -> None:
+    """Remove files after commit: the original from private storage, display sizes from
+    public storage (the storage API, so it works on disk and in a bucket alike)."""
+    if original:
+        private_storage().delete(original)
+    for name in displays:
+        default_storage.delete(name)
 
 
 def _store_image(*, proposal: Proposal, actor, file, alt_text: str, milestone=None):
@@ -50,7 +65,7 @@ def _store_image(*, proposal: Proposal, actor, file, alt_text: str, milestone=No
     from ..tasks import proposal_image_process_task
 
     def _write() -> None:
-        stored = default_storage.save(image.original.name, ContentFile(data))
+        stored = private_storage().save(image.original.name, ContentFile(data))
         if stored != image.original.name:
             ProposalImage.objects.filter(pk=image.pk).update(original=stored)
 
@@ -95,7 +110,8 @@ def proposal_image_remove(*, image: ProposalImage, actor) -> None:
     proposal = lock(image.proposal)
     if not perms.can_edit_proposal(actor, proposal) or image.milestone_id:
         raise ForbiddenError("Only the proposer can remove photos, while it is a draft.")
-    files = [f.name for f in (image.original, image.display_320, image.display_1024) if f]
+    original = image.original.name
+    files = [f.name for f in (image.display_320, image.display_1024) if f]
     audit_record(
         action="proposals.image_removed",
         actor=actor,
@@ -104,7 +120,7 @@ def proposal_image_remove(*, image: ProposalImage, actor) -> None:
         changes={"proposal_id": proposal.pk},
     )
     image.delete()
-    transaction.on_commit(lambda: [default_storage.delete(n) for n in files])
+    transaction.on_commit(lambda: _delete(original=original, displays=files))
 
 
 @transaction.atomic
@@ -118,7 +134,7 @@ def proposal_image_process(*, image_id: int) -> ProposalImage | None:
         return image
     original = image.original.name
     try:
-        with default_storage.open(original, "rb") as fh:
+        with private_storage().open(original, "rb") as fh:
             versions = reencode(fh.read())
     except Exception as exc:  # a file that passed the checks but still will not decode
         image.status = ProposalImage.Status.FAILED
@@ -131,7 +147,7 @@ def proposal_image_process(*, image_id: int) -> ProposalImage | None:
             actor_role="system",
             changes={"error": type(exc).__name__},
         )
-        transaction.on_commit(lambda: default_storage.delete(original))
+        transaction.on_commit(lambda: _delete(original=original))
         return image
     stem = uuid.uuid4().hex
     for width, (data, _w, _h) in versions.items():
@@ -141,5 +157,5 @@ def proposal_image_process(*, image_id: int) -> ProposalImage | None:
     image.original = ""
     image.save(update_fields=["status", "original", "display_320", "display_1024"])
     audit_record(action="proposals.image_processed", obj=image, actor_role="system")
-    transaction.on_commit(lambda: default_storage.delete(original))
+    transaction.on_commit(lambda: _delete(original=original))
     return image

@@ -54,8 +54,9 @@ def test_hostile_upload_is_refused_and_nothing_is_stored(name, settings):
         )
     assert not ProposalImage.objects.exists()
     assert not AuditEvent.objects.filter(action="proposals.image_added").exists()
-    media = settings.MEDIA_ROOT
-    assert not media.exists() or not any(p.is_file() for p in media.rglob("*"))
+    # nothing in public media, nor in the private folder beside it (originals go there)
+    for media in (settings.MEDIA_ROOT, settings.MEDIA_ROOT.parent / "private"):
+        assert not media.exists() or not any(p.is_file() for p in media.rglob("*"))
 
 
 def test_hostile_upload_through_the_page_shows_a_clear_message(client):

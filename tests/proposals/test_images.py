@@ -10,6 +10,7 @@ from PIL import Image
 
 from audit.models import AuditEvent
 from config.errors import ApplicationError
+from config.storage import private_storage
 from proposals.models import ProposalImage
 from proposals.services import proposal_image_add, proposal_image_remove
 from tests.factories import NeighbourhoodFactory, resident
@@ -52,7 +53,10 @@ def test_a_photo_with_gps_tags_comes_back_without_any_exif(
         assert b"Exif\x00\x00" not in out
         assert b"PhoneMaker" not in out
     assert image.original.name == ""
-    assert not default_storage.listdir("proposals/incoming")[1]
+    # the original (EXIF and all) was written to private storage, never the public one,
+    # and is deleted once re-encoded
+    assert not private_storage().listdir("proposals/incoming")[1]
+    assert not default_storage.exists("proposals/incoming")
     actions = set(AuditEvent.objects.values_list("action", flat=True))
     assert {"proposals.image_added", "proposals.image_processed"} <= actions
 
