@@ -47,6 +47,7 @@ from .permissions import (
     can_publish_results,
     can_view_results,
     ensure_paper_keyer,
+    pb_withheld_reason,
     voter_ineligibility,
 )
 from .services.paper import NearMatchError
@@ -137,6 +138,7 @@ def round_detail(request, pk):
         {
             "round": round,
             "pots": round.pots.all(),
+            "rule_name": selectors.rule_name(round),
             "can_manage": manage,
             "can_certify": can_certify_round(user, round),
             "can_open_now": manage and can_open_round_now(user, round),
@@ -418,9 +420,12 @@ def results(request, pk):
         {
             "round": round,
             "pots": selectors.round_results(round=round),
+            "rule_name": selectors.rule_name(round),
+            "rule_summary": selectors.rule_summary(round),
             "explanation": selectors.rule_explanation(round),
             "recount_note": recount_note(round),
             "can_export": can_export_round(request.user, round),
+            "certifications": round.certifications.select_related("trustee"),
         },
     )
 
@@ -430,7 +435,11 @@ def export_pb(request, pk, pot_pk):
     round = selectors.round_get(pk=pk, user=request.user)
     if not can_export_round(request.user, round):
         raise NotFoundError("The ballots of this vote are not published yet.")
-    pot = get_object_or_404(round.pots, pk=pot_pk)
+    pot = get_object_or_404(round.pots.select_related("result"), pk=pot_pk)
+    result = getattr(pot, "result", None)
+    withheld = pb_withheld_reason(result.ballots_counted if result else 0)
+    if withheld:
+        raise NotFoundError(withheld)
     text = services.round_export_pabulib(round=round, pot=pot)
     response = HttpResponse(text, content_type="text/plain; charset=utf-8")
     response["Content-Disposition"] = (

@@ -237,5 +237,8 @@ def test_round_from_setup_to_published_results(client, method, tmp_path, monkeyp
     assert len(profile) == 8
     recount = greedy_utilitarian_welfare(instance, profile, sat_class=Cost_Sat)
     assert sorted(int(p.name) for p in recount) == result.winners
+    # ... but 8 ballots are too few to publish (RULINGS: at least 10), and the page says why
     download = client.get(reverse("voting:export_pb", args=[round.pk, pot.pk]))
-    assert download.status_code == 200 and download.content.startswith(b"META")
+    assert download.status_code == 404 and b"fewer than 10 ballots" in download.content
+    assert "not published, because it has fewer than 10 ballots" in page
+    assert "Spoilt paper ballots (not counted): fewer than 5." in page
