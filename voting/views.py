@@ -28,6 +28,8 @@ from .forms import (
     EntryForm,
     PaperVoterForm,
     PotForm,
+    PrintPapersForm,
+    PrintRegisterForm,
     ReceiptForm,
     RoundForm,
     VolunteerForm,
@@ -578,5 +580,94 @@ def batch(request, pk):
             "mismatches": services.batch_mismatches(batch),
             "items": batch.pot.items.select_related("proposal"),
             "keyed_by_me": any(e.keyed_by_id == request.user.pk for e in entries),
+        },
+    )
+
+
+def _pdf(data: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@never_cache  # numbered papers and (for the register) private names and addresses
+@login_required
+@domain_errors
+def paper_print(request, pk):
+    """Numbered ballot papers for a polling event: the form, then the PDF (audited)."""
+    round = selectors.round_get(pk=pk, user=request.user)
+    _ensure_paper(request, round)
+    form = PrintPapersForm(request.POST or None, round=round)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            pdf = services.ballot_papers_print(
+                actor=request.user,
+                round=round,
+                pot=round.pots.get(pk=data["pot"]),
+                event=data["event"],
+                count=data["count"],
+                per_page=data["per_page"],
+            )
+        except ForbiddenError:
+            raise
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return _pdf(pdf, f"ballot-papers-round{round.pk}-pot{data['pot']}.pdf")
+    return render(
+        request,
+        "voting/paper_print.html",
+        {
+            "round": round,
+            "form": form,
+            "title": "Print numbered ballot papers",
+            "explain": (
+                "Print the papers for a polling event. Each paper is numbered (1, 2, 3 and so "
+                "on) so you can count the papers handed out and returned, and lists the pot's "
+                "proposals with the numbers keyers type. Never write a paper's number next to "
+                "a voter's name. The print is recorded in the audit trail."
+            ),
+            "button": "Download the ballot papers (PDF)",
+        },
+    )
+
+
+@never_cache
+@login_required
+@domain_errors
+def paper_register(request, pk):
+    """The printed register for the desk (trustees only; audited)."""
+    round = selectors.round_get(pk=pk, user=request.user)
+    form = PrintRegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            pdf = services.paper_register_print(
+                actor=request.user, round=round, event=form.cleaned_data["event"]
+            )
+        except ForbiddenError:
+            raise
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return _pdf(pdf, f"register-round{round.pk}.pdf")
+    elif not can_manage_rounds(request.user, round.neighbourhood):
+        from communities.permissions import TRUSTEE_ROLES, ensure_powers
+
+        ensure_powers(request.user, round.neighbourhood, TRUSTEE_ROLES, action="print the register")
+    return render(
+        request,
+        "voting/paper_print.html",
+        {
+            "round": round,
+            "form": form,
+            "title": "Print the register for the desk",
+            "explain": (
+                "The register lists the members who may vote, with their name, house and "
+                "postcode and a box to tick when they get their papers: nothing else. It holds "
+                "private details, so keep it with you at the desk and give it back to a trustee "
+                "afterwards. Each print is recorded in the audit trail with your name."
+            ),
+            "button": "Download the register (PDF)",
         },
     )
