@@ -354,7 +354,15 @@ def proposal_screen(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return render(
         request,
         "proposals/screen.html",
-        {"proposal": proposal, "neighbourhood": proposal.neighbourhood, "form": form},
+        {
+            "proposal": proposal,
+            "neighbourhood": proposal.neighbourhood,
+            "form": form,
+            # The trustee sees what they are screening: a thumbnail of the first ready photo.
+            "photo": next(
+                (i for i in proposal.gallery if i.status == "ready" and i.display_320), None
+            ),
+        },
     )
 
 

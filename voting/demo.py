@@ -180,6 +180,10 @@ def _past_round(neighbourhood, trustee, others, stdout) -> None:
             "50_64": 14,
             "65_plus": 9,
         },
+        # The demo's register is small; the past vote stands for a fuller one (a quarter of
+        # 240 members voted), with 2 paper ballots spoilt.
+        "eligible": 240,
+        "spoilt": 2,
     }
     PotResult.objects.create(
         pot=pot,

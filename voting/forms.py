@@ -276,6 +276,18 @@ class BallotForm(forms.Form):
             data["choices"] = self._choices(data)
         return data
 
+    def carried_fields(self) -> list[tuple[str, str]]:
+        """The filled-in ballot as (name, value) pairs, for the review page's hidden inputs:
+        "Change" brings the form back as it was, "Cast my vote" casts exactly this."""
+        data, out = self.cleaned_data, []
+        for name in self.fields:
+            value = data.get(name)
+            if name == "choice":
+                out += [("choice", str(v)) for v in value or []]
+            elif value not in (None, ""):
+                out.append((name, str(value)))
+        return out
+
     def choices(self):
         return self.cleaned_data["choices"]
 
@@ -344,3 +356,33 @@ class EntryForm(forms.Form):
 
 class VolunteerForm(forms.Form):
     email = forms.EmailField(label="Volunteer's email address")
+
+
+class PrintPapersForm(forms.Form):
+    """Numbered ballot papers for a polling event."""
+
+    pot = forms.TypedChoiceField(label="Pot", coerce=int)
+    event = forms.CharField(label="Polling event (name, place and date)", max_length=200)
+    count = forms.IntegerField(
+        label="Number of ballot papers",
+        min_value=1,
+        max_value=1000,
+        error_messages={
+            "min_value": "Print at least 1 paper.",
+            "max_value": "Print at most 1,000 papers at a time.",
+        },
+    )
+    per_page = forms.TypedChoiceField(
+        label="Papers on each A4 sheet",
+        coerce=int,
+        choices=[(1, "One (large print)"), (2, "Two (cut the sheet in half)")],
+        initial=1,
+    )
+
+    def __init__(self, *args, round, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["pot"].choices = [(p.pk, p.name) for p in round.pots.all()]
+
+
+class PrintRegisterForm(forms.Form):
+    event = forms.CharField(label="Polling event (name, place and date)", max_length=200)

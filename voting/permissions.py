@@ -94,6 +94,37 @@ def voter_ineligibility(user, round: VoteRound) -> str | None:
     return None
 
 
+def eligible_memberships(round: VoteRound):
+    """The members `voter_ineligibility` lets vote (its connection and age rules, as a
+    queryset): the denominator of the results page's turnout share."""
+    from communities.models import Membership
+
+    members = Membership.objects.active().filter(neighbourhood=round.neighbourhood)
+    if round.eligible_connections:
+        members = members.filter(connection__in=round.eligible_connections)
+    if round.min_age_band:
+        least = AgeBand.rank(round.min_age_band)
+        members = members.filter(
+            age_band__in=[b for b in AgeBand.values if AgeBand.rank(b) >= least]
+        )
+    return members
+
+
+# A pot's anonymised ballots (.pb) are published only from this many ballots (RULINGS "Votes"):
+# with fewer, a voter could pick out their neighbours' ballots.
+PB_MIN_BALLOTS = 10
+
+
+def pb_withheld_reason(ballots: int) -> str | None:
+    """Why a pot's .pb file is not published, in plain English, or None when it may be."""
+    if ballots >= PB_MIN_BALLOTS:
+        return None
+    return (
+        f"The anonymised ballots of this pot are not published, because it has fewer than "
+        f"{PB_MIN_BALLOTS} ballots: with so few, people could work out how their neighbours voted."
+    )
+
+
 def can_vote_in_round(user, round: VoteRound) -> bool:
     return voter_ineligibility(user, round) is None
 

@@ -26,7 +26,7 @@ from .models import (
     PotResult,
     VoteRound,
 )
-from .permissions import can_view_round
+from .permissions import can_view_round, pb_withheld_reason
 
 SUPPRESS_BELOW = 5
 
@@ -79,6 +79,49 @@ def ballot_items(*, pot: Pot, user) -> list[PotItem]:
     return items
 
 
+@dataclass
+class ReviewRow:
+    item: PotItem
+    detail: str  # "£3,000", "4 points" or "1st choice"
+
+
+@dataclass
+class BallotReview:
+    rows: list[ReviewRow]
+    total: str = ""  # knapsack: what the choices cost, of the pot
+    left: str = ""
+
+
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 11 <= n % 100 <= 13 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+def ballot_review(*, round: VoteRound, pot: Pot, items: list[PotItem], stored) -> BallotReview:
+    """What a checked ballot (as `validate_choices` returns it) says, for the review page
+    shown before the cast: the chosen proposals in the voter's own words, with the total."""
+    by_id = {i.proposal_id: i for i in items}
+    if round.ballot_method == BallotMethod.CUMULATIVE:
+        rows = [
+            ReviewRow(by_id[int(pid)], f"{points} point{'s' if points != 1 else ''}")
+            for pid, points in stored.items()
+        ]
+        return BallotReview(rows=rows)
+    if round.ballot_method == BallotMethod.RANKING:
+        rows = [
+            ReviewRow(by_id[pid], f"{_ordinal(n)} choice") for n, pid in enumerate(stored, start=1)
+        ]
+        return BallotReview(rows=rows)
+    # approval methods: the ballot's own (random, per voter) order, with costs
+    chosen = set(stored)
+    rows = [ReviewRow(i, i.cost_display) for i in items if i.proposal_id in chosen]
+    total = sum(r.item.cost_pence for r in rows)
+    return BallotReview(
+        rows=rows,
+        total=_pounds(total),
+        left=_pounds(pot.amount_pence - total),
+    )
+
+
 def voter_participation(*, user, pot: Pot) -> Participation | None:
     membership = active_membership(user, pot.round.neighbourhood)
     if membership is None:
@@ -109,6 +152,39 @@ def suppressed(count: int) -> str:
     return "fewer than 5" if count < SUPPRESS_BELOW else f"{count:,}"
 
 
+NOT_SHOWN = "not shown"
+
+
+def suppressed_breakdown(pairs: list[tuple[str, int]]) -> list[tuple[str, str]]:
+    """A breakdown about people (voters by channel, by age band) with counts under 5 hidden.
+
+    Where exactly one group is hidden, the next smallest is hidden too ("not shown"): the
+    total is published, so a single hidden count could be worked out by subtraction.
+    """
+    small = [i for i, (_, n) in enumerate(pairs) if n < SUPPRESS_BELOW]
+    also = set()
+    if len(small) == 1 and len(pairs) > 1:
+        rest = [i for i in range(len(pairs)) if i not in small]
+        also.add(min(rest, key=lambda i: pairs[i][1]))
+    return [
+        (label, NOT_SHOWN if i in also else suppressed(n)) for i, (label, n) in enumerate(pairs)
+    ]
+
+
+def turnout_text(*, voters: int, eligible: int | None) -> str:
+    """Turnout as a share of the members eligible to vote when the count was made."""
+    if not eligible:
+        return ""
+    if voters < SUPPRESS_BELOW:
+        return f"Fewer than 5 of the {eligible:,} members who could vote did so."
+    percent = int(Fraction(voters * 100, eligible) + Fraction(1, 2))  # exact, half up
+    return f"{voters:,} of the {eligible:,} members who could vote did so: {percent}%."
+
+
+def spoilt_text(count: int) -> str:
+    return "none" if count == 0 else suppressed(count)
+
+
 def _pounds(pence: int) -> str:
     whole, part = divmod(int(pence), 100)
     return f"£{whole:,}" + (f".{part:02d}" if part else "")
@@ -125,6 +201,41 @@ def ranking_points_text(round: VoteRound) -> str:
         f"number {k}, whatever the length of the ballot: a ballot ranking just 1 proposal gives "
         f"it {k} point{'s' if k != 1 else ''}, as on a full ballot."
     )
+
+
+RULE_NAMES = {
+    CountingRule.GREEDY: "Highest score first, while the money lasts",
+    CountingRule.MES_ADD1: "Method of Equal Shares",
+    CountingRule.MES_ADD1_GREEDY: "Method of Equal Shares, then highest score first",
+    CountingRule.PHRAGMEN: "Phragmén's method (sharing the cost fairly)",
+}
+
+# One sentence each, for residents; the technical rule is in the results' "For checkers".
+RULE_SUMMARIES = {
+    CountingRule.GREEDY: (
+        "The proposals with the highest scores are funded first, going down the list until "
+        "the money runs out."
+    ),
+    CountingRule.MES_ADD1: (
+        "The Method of Equal Shares gives every voter an equal share of the pot, and funds the "
+        "proposals whose supporters can pay for them together, so each group of voters gets "
+        "proposals in proportion to its size."
+    ),
+    CountingRule.PHRAGMEN: (
+        "Phragmén's method shares the cost of each funded proposal between the voters who "
+        "chose it, keeping the heaviest share anyone carries as light as possible."
+    ),
+}
+RULE_SUMMARIES[CountingRule.MES_ADD1_GREEDY] = RULE_SUMMARIES[CountingRule.MES_ADD1]
+
+
+def rule_name(round: VoteRound) -> str:
+    """The counting rule's name for residents (never the engine's technical name)."""
+    return RULE_NAMES.get(round.counting_rule, round.get_counting_rule_display())
+
+
+def rule_summary(round: VoteRound) -> str:
+    return RULE_SUMMARIES.get(round.counting_rule, "")
 
 
 def rule_explanation(round: VoteRound) -> list[str]:
@@ -173,7 +284,7 @@ def rule_explanation(round: VoteRound) -> list[str]:
             lines.append(
                 "Ties: between proposals with the same score, the one with the smaller "
                 "reference number (its id, compared as text: 10 comes before 9) goes first, "
-                "as in the public tool pabutools."
+                "as in the public counting tools."
             )
         else:
             lines.append(
@@ -188,8 +299,9 @@ def rule_explanation(round: VoteRound) -> list[str]:
             "the least each. This gives groups of voters proposals in proportion to their size."
         )
         lines.append(
-            "Add1: if money was left, we repeated the count giving each voter £1 more, as long "
-            "as the funded proposals still fitted the pot, and kept the last result that fitted."
+            "Using money left: if money was left, we counted again giving each voter £1 more, "
+            "as long as the funded proposals still fitted the pot, and kept the last result "
+            "that fitted."
         )
         if round.counting_rule == CountingRule.MES_ADD1_GREEDY:
             lines.append(
@@ -231,33 +343,35 @@ class PotResults:
     ballots: str
     spent: str
     left: str
+    turnout: str = ""
+    spoilt: str = ""
+    pb_withheld: str | None = None
     extra: dict = field(default_factory=dict)
 
 
 def _chart(rows: list[ResultRow]) -> dict:
-    """Geometry of a horizontal bar chart drawn as inline SVG (no JavaScript)."""
+    """Geometry of a horizontal bar chart drawn as inline SVG (no JavaScript): each bar has the
+    proposal's name above it and its score after it; the page's <desc> says the same in words."""
     top = max((r.score_value for r in rows), default=Fraction(0)) or Fraction(1)
-    bar_h, gap, label_w, width = 22, 10, 0, 480
+    # 360 units wide: at 320 px on a phone the 13-unit text still reads at about 11 px.
+    name_h, bar_h, gap, width = 18, 20, 12, 360
+    step = name_h + bar_h + gap
     bars = []
     for index, row in enumerate(rows):
-        y = index * (bar_h + gap) + 20
-        length = int(Fraction(width - 120) * row.score_value / top)
+        name_y = index * step + 14
+        y = index * step + name_h
+        length = max(int(Fraction(width - 110) * row.score_value / top), 1)
         bars.append(
             {
+                "name_y": name_y,
                 "y": y,
                 "text_y": y + 15,
-                "width": max(length, 1),
-                "label_x": max(length, 1) + 6,
+                "width": length,
+                "label_x": length + 6,
                 "row": row,
             }
         )
-    return {
-        "bars": bars,
-        "height": len(rows) * (bar_h + gap) + 30,
-        "width": width,
-        "bar_h": bar_h,
-        "label_w": label_w,
-    }
+    return {"bars": bars, "height": len(rows) * step + 6, "width": width, "bar_h": bar_h}
 
 
 def round_results(*, round: VoteRound) -> list[PotResults]:
@@ -289,21 +403,27 @@ def round_results(*, round: VoteRound) -> list[PotResults]:
         channels = result.turnout.get("by_channel", {})
         ages = result.turnout.get("by_age_band", {})
         age_order = [*AgeBand.values, "not_recorded"]
+        spoilt = result.turnout.get("spoilt")
         out.append(
             PotResults(
                 pot=pot,
                 result=result,
                 rows=rows,
                 chart=_chart(rows),
-                turnout_channels=[
-                    (channel_labels.get(k, k), suppressed(v)) for k, v in sorted(channels.items())
-                ],
-                turnout_ages=[
-                    (age_labels.get(k, k), suppressed(ages[k])) for k in age_order if k in ages
-                ],
+                turnout_channels=suppressed_breakdown(
+                    [(channel_labels.get(k, k), v) for k, v in sorted(channels.items())]
+                ),
+                turnout_ages=suppressed_breakdown(
+                    [(age_labels.get(k, k), ages[k]) for k in age_order if k in ages]
+                ),
                 ballots=suppressed(result.ballots_counted),
                 spent=_pounds(result.total_cost_pence),
                 left=_pounds(pot.amount_pence - result.total_cost_pence),
+                turnout=turnout_text(
+                    voters=sum(channels.values()), eligible=result.turnout.get("eligible")
+                ),
+                spoilt=spoilt_text(spoilt) if spoilt is not None and round.channel_paper else "",
+                pb_withheld=pb_withheld_reason(result.ballots_counted),
             )
         )
     return out

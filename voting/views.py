@@ -28,12 +28,14 @@ from .forms import (
     EntryForm,
     PaperVoterForm,
     PotForm,
+    PrintPapersForm,
+    PrintRegisterForm,
     ReceiptForm,
     RoundForm,
     VolunteerForm,
     pence,
 )
-from .models import BallotMethod, Channel, PaperBatch, VoteRound
+from .models import BallotMethod, Channel, PaperBatch, VoteRound, pounds_display
 from .permissions import (
     can_annul_round,
     can_certify_round,
@@ -47,6 +49,7 @@ from .permissions import (
     can_publish_results,
     can_view_results,
     ensure_paper_keyer,
+    pb_withheld_reason,
     voter_ineligibility,
 )
 from .services.paper import NearMatchError
@@ -137,6 +140,7 @@ def round_detail(request, pk):
         {
             "round": round,
             "pots": round.pots.all(),
+            "rule_name": selectors.rule_name(round),
             "can_manage": manage,
             "can_certify": can_certify_round(user, round),
             "can_open_now": manage and can_open_round_now(user, round),
@@ -296,11 +300,18 @@ round_close_now = _timing_action(
 )
 
 
-@never_cache  # the ballot and the receipt it renders: no browser or proxy keeps a copy
+@never_cache  # the ballot, its review and the receipt: no browser or proxy keeps a copy
 @sensitive_post_parameters("receipt_code")  # never in an error report, beside the voter's name
 @login_required
 @domain_errors
 def ballot(request, pk):
+    """Fill in -> review -> cast, all without JavaScript.
+
+    The ballot form posts `step=review`: the same rule the cast applies (validate_choices)
+    checks it, and the review page lists the choices and total with "Change" (back to the
+    filled-in form) and "Cast my vote" (`step=cast`). A post without a step casts, as before
+    the review step existed, so older forms and scripted clients keep working.
+    """
     pot = selectors.pot_get(pk=pk)
     round = pot.round
     services.round_advance_if_due(round=round)
@@ -312,21 +323,49 @@ def ballot(request, pk):
     if voted and (not round.allow_change or voted.channel != Channel.ONLINE):
         return render(request, "voting/already_voted.html", {"round": round, "pot": pot})
     form = BallotForm(request.POST or None, round=round, items=items, show_code=bool(voted))
-    if request.method == "POST" and form.is_valid():
+    step = request.POST.get("step", "cast")
+    if request.method == "POST" and step != "change" and form.is_valid():
         try:
-            result = services.ballot_cast(
-                actor=request.user,
-                pot=pot,
-                choices=form.choices(),
-                receipt_code=form.cleaned_data.get("receipt_code", ""),
-            )
+            if step == "review":
+                # The cast's own rule, on the items already loaded: no query, no lock.
+                stored = services.validate_choices(
+                    round=round,
+                    pot=pot,
+                    choices=form.choices(),
+                    items={i.proposal_id: i for i in items},
+                    voter=request.user,
+                )
+            else:
+                result = services.ballot_cast(
+                    actor=request.user,
+                    pot=pot,
+                    choices=form.choices(),
+                    receipt_code=form.cleaned_data.get("receipt_code", ""),
+                )
         except ForbiddenError:
             raise
         except ApplicationError as exc:
             form.add_error(None, exc.message)
         else:
+            if step == "review":
+                return render(
+                    request,
+                    "voting/ballot_review.html",
+                    {
+                        "round": round,
+                        "pot": pot,
+                        "voted": voted,
+                        "review": selectors.ballot_review(
+                            round=round, pot=pot, items=items, stored=stored
+                        ),
+                        "carry": form.carried_fields(),
+                    },
+                )
             # Rendered, not redirected: the code is never put in a URL or the session.
             return render(request, "voting/receipt.html", {"result": result})
+    rows = list(form.rows())
+    is_knapsack = round.ballot_method == BallotMethod.KNAPSACK
+    chosen_pence = sum(item.cost_pence for item, _, checked in rows if checked)
     return render(
         request,
         "voting/ballot.html",
@@ -334,10 +373,18 @@ def ballot(request, pk):
             "round": round,
             "pot": pot,
             "form": form,
-            "rows": list(form.rows()),
+            "rows": rows,
             "voted": voted,
             "is_choice": round.ballot_method in (BallotMethod.K_APPROVAL, BallotMethod.KNAPSACK),
-            "is_knapsack": round.ballot_method == BallotMethod.KNAPSACK,
+            "is_knapsack": is_knapsack,
+            # Without JavaScript the server's total shows (after "Change" or an error); with
+            # it, static/js/ballot.js keeps it up to date as boxes are ticked.
+            "chosen_total": pounds_display(chosen_pence),
+            "over_by": (
+                pounds_display(chosen_pence - pot.amount_pence)
+                if is_knapsack and chosen_pence > pot.amount_pence
+                else ""
+            ),
             "ranking_points": (
                 selectors.ranking_points_text(round)
                 if round.ballot_method == BallotMethod.RANKING
@@ -375,9 +422,12 @@ def results(request, pk):
         {
             "round": round,
             "pots": selectors.round_results(round=round),
+            "rule_name": selectors.rule_name(round),
+            "rule_summary": selectors.rule_summary(round),
             "explanation": selectors.rule_explanation(round),
             "recount_note": recount_note(round),
             "can_export": can_export_round(request.user, round),
+            "certifications": round.certifications.select_related("trustee"),
         },
     )
 
@@ -387,7 +437,11 @@ def export_pb(request, pk, pot_pk):
     round = selectors.round_get(pk=pk, user=request.user)
     if not can_export_round(request.user, round):
         raise NotFoundError("The ballots of this vote are not published yet.")
-    pot = get_object_or_404(round.pots, pk=pot_pk)
+    pot = get_object_or_404(round.pots.select_related("result"), pk=pot_pk)
+    result = getattr(pot, "result", None)
+    withheld = pb_withheld_reason(result.ballots_counted if result else 0)
+    if withheld:
+        raise NotFoundError(withheld)
     text = services.round_export_pabulib(round=round, pot=pot)
     response = HttpResponse(text, content_type="text/plain; charset=utf-8")
     response["Content-Disposition"] = (
@@ -526,5 +580,94 @@ def batch(request, pk):
             "mismatches": services.batch_mismatches(batch),
             "items": batch.pot.items.select_related("proposal"),
             "keyed_by_me": any(e.keyed_by_id == request.user.pk for e in entries),
+        },
+    )
+
+
+def _pdf(data: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@never_cache  # numbered papers and (for the register) private names and addresses
+@login_required
+@domain_errors
+def paper_print(request, pk):
+    """Numbered ballot papers for a polling event: the form, then the PDF (audited)."""
+    round = selectors.round_get(pk=pk, user=request.user)
+    _ensure_paper(request, round)
+    form = PrintPapersForm(request.POST or None, round=round)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            pdf = services.ballot_papers_print(
+                actor=request.user,
+                round=round,
+                pot=round.pots.get(pk=data["pot"]),
+                event=data["event"],
+                count=data["count"],
+                per_page=data["per_page"],
+            )
+        except ForbiddenError:
+            raise
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return _pdf(pdf, f"ballot-papers-round{round.pk}-pot{data['pot']}.pdf")
+    return render(
+        request,
+        "voting/paper_print.html",
+        {
+            "round": round,
+            "form": form,
+            "title": "Print numbered ballot papers",
+            "explain": (
+                "Print the papers for a polling event. Each paper is numbered (1, 2, 3 and so "
+                "on) so you can count the papers handed out and returned, and lists the pot's "
+                "proposals with the numbers keyers type. Never write a paper's number next to "
+                "a voter's name. The print is recorded in the audit trail."
+            ),
+            "button": "Download the ballot papers (PDF)",
+        },
+    )
+
+
+@never_cache
+@login_required
+@domain_errors
+def paper_register(request, pk):
+    """The printed register for the desk (trustees only; audited)."""
+    round = selectors.round_get(pk=pk, user=request.user)
+    form = PrintRegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            pdf = services.paper_register_print(
+                actor=request.user, round=round, event=form.cleaned_data["event"]
+            )
+        except ForbiddenError:
+            raise
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return _pdf(pdf, f"register-round{round.pk}.pdf")
+    elif not can_manage_rounds(request.user, round.neighbourhood):
+        from communities.permissions import TRUSTEE_ROLES, ensure_powers
+
+        ensure_powers(request.user, round.neighbourhood, TRUSTEE_ROLES, action="print the register")
+    return render(
+        request,
+        "voting/paper_print.html",
+        {
+            "round": round,
+            "form": form,
+            "title": "Print the register for the desk",
+            "explain": (
+                "The register lists the members who may vote, with their name, house and "
+                "postcode and a box to tick when they get their papers: nothing else. It holds "
+                "private details, so keep it with you at the desk and give it back to a trustee "
+                "afterwards. Each print is recorded in the audit trail with your name."
+            ),
+            "button": "Download the register (PDF)",
         },
     )

@@ -30,6 +30,6 @@ def test_seed_is_idempotent_and_usable(client, settings):
     client.force_login(User.objects.get(email="resident@example.org"))
     pot = open_round.pots.get()
     page = client.get(reverse("voting:ballot", args=[pot.pk]))
-    assert page.status_code == 200 and b"Cast my vote" in page.content
+    assert page.status_code == 200 and b"Review my vote" in page.content
     results = client.get(reverse("voting:results", args=[past.pk]))
     assert b"<svg" in results.content and b"Funded" in results.content

@@ -10,6 +10,7 @@ from .paper import (
     paper_voter_mark,
     parse_keyed_text,
 )
+from .paper_print import ballot_papers_print, paper_register_print
 from .results import (
     RecountCheck,
     pot_outcome,
@@ -69,5 +70,7 @@ __all__ = [
     "round_recount",
     "rounds_advance",
     "validate_choices",
+    "ballot_papers_print",
+    "paper_register_print",
     "volunteer_appoint",
 ]

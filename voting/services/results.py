@@ -24,7 +24,7 @@ from ..counting import Outcome, format_number
 from ..counting_adapter import RuleChoice, build_election, count, rule_for, to_pence
 from ..models import Ballot as BallotRow
 from ..models import Certification, Channel, PaperBatch, Participation, Pot, PotResult, VoteRound
-from ..permissions import certify_refusal, conflict_refusal
+from ..permissions import certify_refusal, conflict_refusal, eligible_memberships
 from ._common import S, check_transition, lock_round, proposal_service
 
 
@@ -47,7 +47,8 @@ def pot_outcome(pot: Pot) -> tuple[Outcome, RuleChoice, int]:
 
 
 def _turnout(pot: Pot) -> dict:
-    """Participation by channel and by age band; imported ballots by channel only."""
+    """Participation by channel and by age band; imported ballots by channel only; the members
+    eligible when counted (for turnout as a share) and the spoilt paper ballots."""
     rows = Participation.objects.filter(pot=pot).values_list("channel", "age_band")
     by_channel, by_age = Counter(), Counter()
     for channel, age in rows:
@@ -56,7 +57,16 @@ def _turnout(pot: Pot) -> dict:
     imported = BallotRow.objects.filter(pot=pot, channel="imported").count()
     if imported:
         by_channel["imported"] += imported
-    return {"by_channel": dict(by_channel), "by_age_band": dict(by_age)}
+    # Every paper in an agreed batch is a ballot row, except the spoilt ones (keyed "x").
+    agreed = pot.paper_batches.filter(status=PaperBatch.Status.AGREED)
+    papers = agreed.aggregate(n=Sum("declared_count"))["n"] or 0
+    kept = BallotRow.objects.filter(paper_batch__in=agreed).count()
+    return {
+        "by_channel": dict(by_channel),
+        "by_age_band": dict(by_age),
+        "eligible": eligible_memberships(pot.round).count(),
+        "spoilt": papers - kept,
+    }
 
 
 def _result_fields(pot: Pot) -> dict:
