@@ -48,3 +48,16 @@ def receipt_open(*, actor, item: ClaimItem):
     except (FileNotFoundError, OSError) as exc:
         raise NotFoundError("The receipt file is missing.") from exc
     return handle, CONTENT_TYPES.get(item.receipt_kind, "application/octet-stream")
+
+
+def receipt_response(item: ClaimItem, handle, content_type: str):
+    """The HTTP response for an opened receipt (page and API): private, never cached, never
+    sniffed, sandboxed."""
+    from django.http import FileResponse
+
+    response = FileResponse(handle, content_type=content_type)
+    response["Content-Disposition"] = f'inline; filename="receipt-{item.pk}.{item.receipt_kind}"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    return response

@@ -235,6 +235,38 @@ def public_funds(*, neighbourhood) -> list[Fund]:
     )
 
 
+def public_grants(*, neighbourhood, status: str = "", fund_id: int | None = None):
+    """Grants of the neighbourhood's public funds (those with an agreement), newest first,
+    with what the public pages show of them (proposal, recipient)."""
+    from .models import Grant
+
+    qs = (
+        Grant.objects.filter(fund__neighbourhood=neighbourhood)
+        .exclude(fund__status=Fund.Status.PROPOSED)
+        .select_related("fund", "proposal", "recipient_organisation")
+        .order_by("-approved_at", "-pk")
+    )
+    if status:
+        qs = qs.filter(status=status)
+    if fund_id is not None:
+        qs = qs.filter(fund_id=fund_id)
+    return qs
+
+
+def public_grant_get(*, pk: int, user):
+    """One grant of a public fund in a neighbourhood this user may see, or None."""
+    from communities.models import Neighbourhood
+
+    from .models import Grant
+
+    return (
+        Grant.objects.exclude(fund__status=Fund.Status.PROPOSED)
+        .filter(pk=pk, fund__neighbourhood__in=Neighbourhood.objects.visible_to(user))
+        .select_related("fund", "fund__neighbourhood", "proposal", "recipient_organisation")
+        .first()
+    )
+
+
 def accepted_reports(*, funds) -> dict[int, int]:
     """Accepted monitoring reports per grant (progress, shown as a count: report bodies may
     name people)."""

@@ -4,8 +4,7 @@ trustee's and finance officer's buttons, tranche release, and private receipts."
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db import transaction
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -15,7 +14,7 @@ from . import permissions as perms
 from . import selectors_pages, services
 from .forms import ClaimForm, ReasonForm
 from .models import Claim, ClaimItem, Grant, GrantTranche
-from .receipt_access import receipt_open
+from .receipt_access import receipt_open, receipt_response
 from .services.grants import tranche_refusal
 
 
@@ -70,9 +69,7 @@ def claim_new(request: HttpRequest, pk: int) -> HttpResponse:
             for description, amount, receipt in form.cleaned_data["items"]
         ]
         try:
-            with transaction.atomic():
-                claim = services.claim_create(actor=request.user, grant=grant, items=items)
-                services.claim_submit(actor=request.user, claim=claim)
+            claim = services.claim_file(actor=request.user, grant=grant, items=items)
         except ForbiddenError:
             raise
         except ApplicationError as exc:
@@ -227,9 +224,4 @@ def receipt(request: HttpRequest, pk: int) -> HttpResponse:
         ClaimItem.objects.select_related("claim__grant__fund__neighbourhood"), pk=pk
     )
     handle, content_type = receipt_open(actor=request.user, item=item)
-    response = FileResponse(handle, content_type=content_type)
-    response["Content-Disposition"] = f'inline; filename="receipt-{item.pk}.{item.receipt_kind}"'
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
-    return response
+    return receipt_response(item, handle, content_type)
