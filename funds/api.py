@@ -294,10 +294,11 @@ class TrancheHold(_Action):
     )
     def post(self, request, pk: int):
         """A funder auditor holds a tranche, with a reason: it is not paid until lifted."""
+        tranche = _tranche(pk)
         data = ReasonIn(data=request.data)
         data.is_valid(raise_exception=True)
         tranche = services.grant_tranche_hold(
-            actor=request.user, tranche=_tranche(pk), reason=data.validated_data["reason"]
+            actor=request.user, tranche=tranche, reason=data.validated_data["reason"]
         )
         return Response(TrancheOut(tranche).data)
 
@@ -320,10 +321,11 @@ class FundSuspend(_Action):
     )
     def post(self, request, pk: int):
         """A funder auditor suspends the fund: it commits and pays nothing until resumed."""
+        fund = _fund(pk)
         data = ReasonIn(data=request.data)
         data.is_valid(raise_exception=True)
         fund = services.fund_suspend(
-            actor=request.user, fund=_fund(pk), reason=data.validated_data["reason"]
+            actor=request.user, fund=fund, reason=data.validated_data["reason"]
         )
         return Response(FundOut(fund).data)
 
@@ -336,10 +338,11 @@ class FundResume(_Action):
     )
     def post(self, request, pk: int):
         """A funder auditor resumes a suspended fund."""
+        fund = _fund(pk)
         data = OptionalReasonIn(data=request.data)
         data.is_valid(raise_exception=True)
         fund = services.fund_resume(
-            actor=request.user, fund=_fund(pk), reason=data.validated_data["reason"]
+            actor=request.user, fund=fund, reason=data.validated_data["reason"]
         )
         return Response(FundOut(fund).data)
 
@@ -378,12 +381,13 @@ def _claim_action(operation_id: str, service, doc: str, *, reason: bool = False)
             description=doc,
         )
         def post(self, request, pk: int):
+            claim = _claim(pk)
             extra = {}
             if reason:
                 data = ReasonIn(data=request.data)
                 data.is_valid(raise_exception=True)
                 extra["reason"] = data.validated_data["reason"]
-            claim = service(actor=request.user, claim=_claim(pk), **extra)
+            claim = service(actor=request.user, claim=claim, **extra)
             return Response(_claim_out(claim))
 
     ClaimAction.__name__ = ClaimAction.__qualname__ = "".join(

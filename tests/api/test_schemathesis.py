@@ -166,7 +166,10 @@ def _seed_states() -> dict[str, dict]:
             "role": "resident",
             "parameters": {"path.slug": "riverside-park", "body.postcode": postcode},
         },
-        "proposals_create": {"role": "resident", "parameters": {}},
+        "proposals_create": {
+            "role": "resident",
+            "parameters": {"body.cost_lines": [{"description": "Benches", "amount_pence": 90_000}]},
+        },
         "proposals_submit": {"role": "resident", "parameters": {"path.id": drafts[0].pk}},
         "proposals_withdraw": {"role": "resident", "parameters": {"path.id": drafts[1].pk}},
         "proposals_support": {"role": "resident", "parameters": {"path.id": other_proposal.pk}},
