@@ -29,6 +29,7 @@ from config.api import (
     error_responses,
 )
 from config.errors import ApplicationError, NotFoundError
+from proposals.models import Proposal
 
 from . import selectors, selectors_audit, services
 from .models import Claim, ClaimItem, Decision, Fund, Grant, GrantTranche, Organisation
@@ -179,8 +180,6 @@ class DecisionRecord(_Action):
         data = DecisionIn(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        from proposals.models import Proposal
-
         proposal = (
             Proposal.objects.select_related("proposer")
             .filter(pk=values["proposal"], neighbourhood_id=fund.neighbourhood_id)
