@@ -38,6 +38,29 @@ class LimitedJSONParser(parsers.JSONParser):
         return super().parse(stream, media_type, parser_context)
 
 
+class LimitedMultiPartParser(parsers.MultiPartParser):
+    """Multipart uploads (receipts), for the few operations that take files: the body may pass
+    the 1 MB JSON cap, up to the site's cap for any request (DJANGO_MAX_REQUEST_BODY_BYTES,
+    which config.middleware also enforces before Django reads the body)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        request = (parser_context or {}).get("request")
+        meta = getattr(request, "META", {}) if request is not None else {}
+        try:
+            declared = int(meta.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared > settings.MAX_REQUEST_BODY_BYTES:
+            raise UploadTooLarge()
+        return super().parse(stream, media_type, parser_context)
+
+
+class UploadTooLarge(exceptions.APIException):
+    status_code = 413
+    default_detail = "This upload is too large for the site."
+    default_code = "too_large"
+
+
 _JSON_TYPES = (
     # (field class, accepted JSON types, message): DRF would coerce 12 to "12" and "12" to 12.
     (serializers.BooleanField, (bool,), "Give true or false."),
@@ -71,6 +94,20 @@ class StrictInputSerializer(serializers.Serializer):
                         break
             if errors:
                 raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)
+
+
+class StrictFormSerializer(serializers.Serializer):
+    """For multipart forms (every value arrives as text, so no JSON type check): refuses
+    fields it does not know, as StrictInputSerializer does."""
+
+    def to_internal_value(self, data):
+        if hasattr(data, "keys"):
+            unknown = sorted(set(data.keys()) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError(
+                    {name: ["This field is not accepted here."] for name in unknown}
+                )
         return super().to_internal_value(data)
 
 
@@ -190,8 +227,8 @@ _DESCRIPTIONS = {
     404: "There is no such thing, or you may not see it.",
     405: "This method is not allowed here.",
     409: "The thing is not in a state that allows this.",
-    413: "The request body is over 1 MB.",
-    415: "Send JSON.",
+    413: "The request body is over 1 MB (uploads: over the site's upload cap).",
+    415: "Send JSON (uploads: multipart/form-data).",
     429: "Too many requests: slow down.",
 }
 

@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("communities.api_urls")),
     path("", include("proposals.api_urls")),
     path("", include("voting.api_urls")),
+    path("", include("funds.api_urls")),
 ]

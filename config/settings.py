@@ -233,9 +233,10 @@ API_THROTTLE_RATES = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Common Purse API",
     "DESCRIPTION": (
-        "Public reads of neighbourhoods, proposals, votes and results; signed-in actions with a "
-        "personal API token (`Authorization: Bearer cp_...`, made on your account page). Every "
-        'error is `{"error": {"code", "message", "fields"}}`.'
+        "Public reads of neighbourhoods, proposals, votes and results, grants and spend; "
+        "signed-in actions (residents, grantees, trustees, finance officers, funder auditors) "
+        "with a personal API token (`Authorization: Bearer cp_...`, made on your account page). "
+        'Every error is `{"error": {"code", "message", "fields"}}`.'
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -256,6 +257,10 @@ SPECTACULAR_SETTINGS = {
         "NeighbourhoodStatus": "communities.models.Neighbourhood.Status",
         "ProposalStatus": "proposals.models.Proposal.Status",
         "RoundStatus": "voting.models.VoteRound.Status",
+        "FundStatus": "funds.models.Fund.Status",
+        "GrantStatus": "funds.models.Grant.Status",
+        "GrantTrancheStatus": "funds.models.GrantTranche.Status",
+        "ClaimStatus": "funds.models.Claim.Status",
     },
 }
 

@@ -8,7 +8,7 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 
-from .models import DecisionVote, Grant, GrantTranche, Organisation
+from .models import DecisionVote, Grant, Organisation
 from .money import MoneyInputError, parse_pounds
 
 MAX_TRANCHES = 3
@@ -164,14 +164,6 @@ class DecisionForm(forms.Form):
         return data
 
 
-def tranche_precondition(number: int) -> str:
-    return (
-        GrantTranche.Precondition.NONE
-        if number == 1
-        else GrantTranche.Precondition.SPEND_REPORT_ACCEPTED
-    )
-
-
 class ClaimForm(forms.Form):
     """Up to three lines of spend, each with its receipt (a photo or a PDF)."""
 
@@ -253,10 +245,3 @@ class GrantApproveForm(forms.Form):
     def __init__(self, *args, organisations, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["recipient_organisation"].queryset = organisations
-
-    def tranche_amounts(self, amount_pence: int) -> list[int]:
-        """Equal shares; the first takes the odd pence."""
-        n = self.cleaned_data["tranches"]
-        shares = [amount_pence // n] * n
-        shares[0] += amount_pence - sum(shares)
-        return shares

@@ -238,14 +238,33 @@ def public_funds(*, neighbourhood) -> list[Fund]:
     )
 
 
-def public_grants(*, neighbourhood, limit: int) -> list[Grant]:
-    """The newest grants of the neighbourhood's public funds (the neighbourhood feed): what the
-    public spend page shows of them, with `recipient_public_name` naming an individual only as
-    "an individual resident". One query."""
-    return list(
+def public_grants(*, neighbourhood, status: str = "", fund_id: int | None = None):
+    """Grants of the neighbourhood's public funds (those with an agreement), newest first,
+    with what the public pages, the API and the neighbourhood feed show of them (proposal,
+    recipient; `recipient_public_name` names an individual only as "an individual resident")."""
+    qs = (
         Grant.objects.filter(fund__in=_public_funds(neighbourhood))
-        .select_related("recipient_organisation")
-        .order_by("-approved_at", "-pk")[:limit]
+        .select_related("fund", "proposal", "recipient_organisation")
+        .order_by("-approved_at", "-pk")
+    )
+    if status:
+        qs = qs.filter(status=status)
+    if fund_id is not None:
+        qs = qs.filter(fund_id=fund_id)
+    return qs
+
+
+def public_grant_get(*, pk: int, user):
+    """One grant of a public fund in a neighbourhood this user may see, or None."""
+    from communities.models import Neighbourhood
+
+    from .models import Grant
+
+    return (
+        Grant.objects.exclude(fund__status=Fund.Status.PROPOSED)
+        .filter(pk=pk, fund__neighbourhood__in=Neighbourhood.objects.visible_to(user))
+        .select_related("fund", "fund__neighbourhood", "proposal", "recipient_organisation")
+        .first()
     )
 
 

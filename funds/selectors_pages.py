@@ -68,9 +68,18 @@ def fund_grants(*, fund: Fund) -> list[Grant]:
     grants = list(
         fund.grants.select_related("proposal", "recipient_organisation", "recipient_user")
     )
+    return attach_grant_figures(grants)
+
+
+def attach_grant_figures(grants: list[Grant]) -> list[Grant]:
+    """Set `figures` (granted, paid, spent) on each grant: two queries however many grants
+    (legs and approved or paid claim items summed per grant). Used by the pages and the API."""
+    ids = [grant.pk for grant in grants]
+    if not ids:
+        return grants
     legs: dict[int, dict[str, int]] = {}
     rows = (
-        JournalLeg.objects.filter(fund=fund, entry__grant__isnull=False)
+        JournalLeg.objects.filter(entry__grant_id__in=ids)
         .order_by()
         .values("entry__grant_id", "account")
         .annotate(total=Sum("amount_pence"))
@@ -79,7 +88,7 @@ def fund_grants(*, fund: Fund) -> list[Grant]:
         legs.setdefault(row["entry__grant_id"], {})[row["account"]] = int(row["total"])
     spent = dict(
         ClaimItem.objects.filter(
-            claim__grant__fund=fund,
+            claim__grant_id__in=ids,
             claim__status__in=[Claim.Status.APPROVED, Claim.Status.PAID],
         )
         .order_by()

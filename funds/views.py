@@ -5,7 +5,6 @@ views_grants. Views parse, call one service (or one atomic group of them), and r
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -17,14 +16,13 @@ from proposals.models import Proposal
 from . import minutes as minutes_pdf
 from . import permissions as perms
 from . import selectors, selectors_pages, services
-from .forms import (
-    DecisionForm,
-    GrantApproveForm,
-    organisations_for_grants,
-    tranche_precondition,
-)
+from .forms import DecisionForm, GrantApproveForm, organisations_for_grants
 from .models import Decision, DecisionExclusion, Fund, Grant
-from .services.decisions import conflicts_for, current_trustee_ids
+from .services.decisions import (
+    conflicts_for,
+    current_trustee_ids,
+    proposal_waiting_for_decision,
+)
 
 
 def _fund(pk: int) -> Fund:
@@ -179,10 +177,7 @@ def decision_new(request: HttpRequest, pk: int, proposal_pk: int) -> HttpRespons
         pk=proposal_pk,
         neighbourhood=fund.neighbourhood,
     )
-    if (
-        proposal.status != Proposal.Status.SELECTED
-        or Grant.objects.filter(proposal=proposal).exists()
-    ):
+    if not proposal_waiting_for_decision(fund=fund, proposal=proposal):
         raise NotFoundError("This proposal is not waiting for a decision.")
     eligible, conflicted, conflicts = _decision_context(fund, proposal)
     form = DecisionForm(
@@ -196,45 +191,23 @@ def decision_new(request: HttpRequest, pk: int, proposal_pk: int) -> HttpRespons
     if request.method == "POST" and form.is_valid() and not recorder_conflicted:
         data = form.cleaned_data
         try:
-            with transaction.atomic():
-                meeting = services.meeting_record(
-                    actor=request.user,
-                    neighbourhood=fund.neighbourhood,
-                    held_on=data["held_on"],
-                    attendees=data["attendees"],
-                    apologies=data["apologies"],
-                )
-                decision = services.decision_record(
-                    actor=request.user,
-                    meeting=meeting,
-                    fund=fund,
-                    subject=Decision.Subject.GRANT,
-                    motion=data["motion"],
-                    votes=data["votes"],
-                    amount_pence=data["amount"],
-                    proposal=proposal,
-                    payee_user_ids=[proposal.proposer_id],
-                )
-                if decision.passed:
-                    mode = data["payment_mode"]
-                    services.grant_approve(
-                        actor=request.user,
-                        decision=decision,
-                        title=data["title"],
-                        recipient_organisation=data["recipient_organisation"],
-                        recipient_user=data["recipient_user"],
-                        contacts=[proposal.proposer],
-                        conditions=data["conditions"],
-                        payment_mode=mode,
-                        tranches=[
-                            services.TrancheSpec(
-                                amount_pence=amount, precondition=tranche_precondition(n)
-                            )
-                            for n, amount in enumerate(data["tranches"], start=1)
-                        ]
-                        if mode == Grant.PaymentMode.ADVANCE
-                        else [],
-                    )
+            decision = services.grant_decision_record(
+                actor=request.user,
+                fund=fund,
+                proposal=proposal,
+                held_on=data["held_on"],
+                attendees=data["attendees"],
+                apologies=data["apologies"],
+                motion=data["motion"],
+                votes=data["votes"],
+                amount_pence=data["amount"],
+                title=data["title"],
+                recipient_organisation=data["recipient_organisation"],
+                recipient_user=data["recipient_user"],
+                conditions=data["conditions"],
+                payment_mode=data["payment_mode"],
+                tranche_amounts=data["tranches"],
+            )
         except ForbiddenError:
             raise
         except ApplicationError as exc:
@@ -306,25 +279,16 @@ def grant_create(request: HttpRequest, pk: int) -> HttpResponse:
         if contact is None:
             form.add_error("contact_email", "Nobody has an account with that email address.")
         else:
-            tranches = []
-            if data["payment_mode"] == Grant.PaymentMode.ADVANCE:
-                tranches = [
-                    services.TrancheSpec(amount_pence=amount, precondition=tranche_precondition(n))
-                    for n, amount in enumerate(form.tranche_amounts(decision.amount_pence), start=1)
-                ]
             try:
-                grant = services.grant_approve(
+                grant = services.grant_from_decision(
                     actor=request.user,
                     decision=decision,
                     title=data["title"],
                     recipient_organisation=data["recipient_organisation"],
-                    contacts=[contact],
-                    conditions=data["conditions"],
+                    contact=contact,
                     payment_mode=data["payment_mode"],
-                    tranches=tranches,
-                    purpose=Grant.Purpose.PROJECT
-                    if decision.proposal_id
-                    else Grant.Purpose.RUNNING_COSTS,
+                    tranche_count=data["tranches"],
+                    conditions=data["conditions"],
                 )
             except ForbiddenError:
                 raise

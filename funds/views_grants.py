@@ -4,7 +4,6 @@ trustee's and finance officer's buttons, tranche release, and private receipts."
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -70,9 +69,7 @@ def claim_new(request: HttpRequest, pk: int) -> HttpResponse:
             for description, amount, receipt in form.cleaned_data["items"]
         ]
         try:
-            with transaction.atomic():
-                claim = services.claim_create(actor=request.user, grant=grant, items=items)
-                services.claim_submit(actor=request.user, claim=claim)
+            claim = services.claim_file(actor=request.user, grant=grant, items=items)
         except ForbiddenError:
             raise
         except ApplicationError as exc:

@@ -81,7 +81,7 @@ def neighbourhood_entries(neighbourhood: Neighbourhood, limit: int = FEED_ITEMS)
                 )
             )
     spend = site_link(reverse("funds:public_spend", args=[neighbourhood.slug]))
-    for g in public_grants(neighbourhood=neighbourhood, limit=limit):
+    for g in public_grants(neighbourhood=neighbourhood)[:limit]:
         entries.append(
             Entry(
                 title=f"Grant: {g.title}",

@@ -4,6 +4,7 @@ from .claims import (
     ItemInput,
     claim_approve,
     claim_create,
+    claim_file,
     claim_item_add,
     claim_item_remove,
     claim_pay,
@@ -11,7 +12,7 @@ from .claims import (
     claim_return_incomplete,
     claim_submit,
 )
-from .decisions import decision_record, meeting_record, quorum_for
+from .decisions import decision_record, grant_decision_record, meeting_record, quorum_for
 from .funds import (
     fund_activate,
     fund_close,
@@ -30,6 +31,7 @@ from .grants import (
     grant_approve,
     grant_close_early,
     grant_complete,
+    grant_from_decision,
     grant_issue_agreement,
     grant_resume,
     grant_suspend,
@@ -53,6 +55,7 @@ __all__ = [
     "TrancheSpec",
     "claim_approve",
     "claim_create",
+    "claim_file",
     "claim_item_add",
     "claim_item_remove",
     "claim_pay",
@@ -73,6 +76,8 @@ __all__ = [
     "grant_approve",
     "grant_close_early",
     "grant_complete",
+    "grant_decision_record",
+    "grant_from_decision",
     "grant_issue_agreement",
     "grant_resume",
     "grant_suspend",

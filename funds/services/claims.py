@@ -190,6 +190,14 @@ def claim_submit(*, actor, claim: Claim) -> Claim:
 
 
 @transaction.atomic
+def claim_file(*, actor, grant: Grant, items: list[ItemInput]) -> Claim:
+    """A claim with its items and receipts, created and submitted in one go: nothing is
+    stored when a receipt, an amount or the grant's state refuses it."""
+    claim = claim_create(actor=actor, grant=grant, items=items)
+    return claim_submit(actor=actor, claim=claim)
+
+
+@transaction.atomic
 def claim_return_incomplete(*, actor, claim: Claim, reason: str) -> Claim:
     fund, grant, claim = _lock_claim(claim)
     require(perms.can_approve_claim(actor, claim), "You cannot review this claim.")

@@ -20,7 +20,7 @@ from django.db import transaction
 from communities.models import ConflictDeclaration, Neighbourhood, RoleAssignment
 from communities.permissions import TRUSTEE_ROLES
 from communities.services import ensure_partnership_healthy
-from config.errors import ApplicationError, StateError
+from config.errors import ApplicationError, ForbiddenError, StateError
 
 from .. import permissions as perms
 from ..models import Decision, DecisionExclusion, DecisionVote, Fund, Meeting, Recovery, Variation
@@ -251,4 +251,92 @@ def decision_record(
         excluded={str(pk): reason for pk, reason in conflicts.items()},
         **({"partnership_exception_id": exception.pk} if exception is not None else {}),
     )
+    return decision
+
+
+def proposal_waiting_for_decision(*, fund: Fund, proposal) -> bool:
+    """A proposal residents selected in the fund's neighbourhood that has no grant yet."""
+    from proposals.models import Proposal
+
+    from ..models import Grant
+
+    return (
+        proposal.neighbourhood_id == fund.neighbourhood_id
+        and proposal.status == Proposal.Status.SELECTED
+        and not Grant.objects.filter(proposal=proposal).exists()
+    )
+
+
+@transaction.atomic
+def grant_decision_record(
+    *,
+    actor,
+    fund: Fund,
+    proposal,
+    held_on: dt.date,
+    attendees: Iterable,
+    apologies: Iterable = (),
+    motion: str,
+    votes: Mapping,
+    amount_pence: int,
+    title: str,
+    recipient_organisation=None,
+    recipient_user=None,
+    conditions: str = "",
+    payment_mode: str,
+    tranche_amounts: Iterable[int] = (),
+) -> Decision:
+    """A meeting's decision on a selected proposal and, when it passes, the grant: one
+    transaction, so a refusal of any part (no quorum, not enough money, a conflicted
+    recorder) stores nothing. Conflicted trustees are excluded from the vote and the quorum
+    (decision_record says who and why); a conflicted trustee cannot record it either."""
+    from ..models import Grant
+    from .grants import TrancheSpec, grant_approve, tranche_precondition
+
+    if not proposal_waiting_for_decision(fund=fund, proposal=proposal):
+        raise StateError("This proposal is not waiting for a decision.")
+    conflicts = conflicts_for(
+        trustee_ids=current_trustee_ids(fund.neighbourhood),
+        proposal=proposal,
+        payee_user_ids=[proposal.proposer_id],
+    )
+    if getattr(actor, "pk", None) in conflicts:
+        raise ForbiddenError(
+            "You have a conflict of interest on this proposal, so another trustee must record "
+            "the decision."
+        )
+    meeting = meeting_record(
+        actor=actor,
+        neighbourhood=fund.neighbourhood,
+        held_on=held_on,
+        attendees=attendees,
+        apologies=apologies,
+    )
+    decision = decision_record(
+        actor=actor,
+        meeting=meeting,
+        fund=fund,
+        subject=Decision.Subject.GRANT,
+        motion=motion,
+        votes=votes,
+        amount_pence=amount_pence,
+        proposal=proposal,
+        payee_user_ids=[proposal.proposer_id],
+    )
+    if decision.passed:
+        tranches = [
+            TrancheSpec(amount_pence=amount, precondition=tranche_precondition(n))
+            for n, amount in enumerate(tranche_amounts, start=1)
+        ]
+        grant_approve(
+            actor=actor,
+            decision=decision,
+            title=title,
+            recipient_organisation=recipient_organisation,
+            recipient_user=recipient_user,
+            contacts=[proposal.proposer],
+            conditions=conditions,
+            payment_mode=payment_mode,
+            tranches=tranches if payment_mode == Grant.PaymentMode.ADVANCE else [],
+        )
     return decision

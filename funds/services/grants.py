@@ -57,6 +57,55 @@ class TrancheSpec:
     precondition: str = GrantTranche.Precondition.NONE
 
 
+def tranche_precondition(number: int) -> str:
+    """The first tranche is paid on the agreement; each later one waits for an accepted spend
+    report (the pages and the API both make tranches this way)."""
+    P = GrantTranche.Precondition
+    return P.NONE if number == 1 else P.SPEND_REPORT_ACCEPTED
+
+
+def tranche_split(amount_pence: int, count: int) -> list[TrancheSpec]:
+    """`count` equal tranches of the grant; the first takes the odd pence."""
+    shares = [amount_pence // count] * count
+    shares[0] += amount_pence - sum(shares)
+    return [
+        TrancheSpec(amount_pence=share, precondition=tranche_precondition(n))
+        for n, share in enumerate(shares, start=1)
+    ]
+
+
+@transaction.atomic
+def grant_from_decision(
+    *,
+    actor,
+    decision: Decision,
+    title: str,
+    recipient_organisation: Organisation,
+    contact,
+    payment_mode: str,
+    tranche_count: int,
+    conditions: str = "",
+) -> Grant:
+    """A trustee turns a passed decision that has no grant yet into one: advance grants are
+    split into equal tranches; a decision without a proposal is for running costs."""
+    tranches = (
+        tranche_split(decision.amount_pence, tranche_count)
+        if payment_mode == Grant.PaymentMode.ADVANCE
+        else []
+    )
+    return grant_approve(
+        actor=actor,
+        decision=decision,
+        title=title,
+        recipient_organisation=recipient_organisation,
+        contacts=[contact],
+        conditions=conditions,
+        payment_mode=payment_mode,
+        tranches=tranches,
+        purpose=Grant.Purpose.PROJECT if decision.proposal_id else Grant.Purpose.RUNNING_COSTS,
+    )
+
+
 def _paid_account(grant: Grant) -> str:
     return Account.RUNNING_COSTS if grant.purpose == Grant.Purpose.RUNNING_COSTS else Account.PAID
 
