@@ -289,9 +289,9 @@ def seed(*, users, stdout) -> None:
         if spec["status"] not in (S.DRAFT, S.WITHDRAWN):
             _add_picture(proposal, resident, spec["colour"], f"Drawing of {spec['location']}")
         if spec["status"] in (S.SHORTLISTED, S.ON_BALLOT):
-            Support.objects.get_or_create(proposal=proposal, user=resident)
+            # Not the resident: they proposed it, and a proposer cannot support their own.
             Support.objects.get_or_create(proposal=proposal, user=trustee)
-            proposal.support_count = 2
+            proposal.support_count = proposal.supports.count()
             proposal.save(update_fields=["support_count"])
         if spec["status"] == S.IN_DELIVERY:
             milestone = Milestone.objects.create(

@@ -61,9 +61,12 @@ def can_screen_proposal(user, proposal: Proposal) -> bool:
 
 
 def can_support_proposal(user, proposal: Proposal) -> bool:
+    """Residents other than the proposer: support shows that others want it too, so a
+    proposer's own support would only inflate the count."""
     return (
         proposal.status in SUPPORTABLE
         and not proposal.is_hidden
+        and proposal.proposer_id != getattr(user, "pk", None)
         and is_resident(user, proposal.neighbourhood)
     )
 

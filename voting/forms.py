@@ -276,6 +276,18 @@ class BallotForm(forms.Form):
             data["choices"] = self._choices(data)
         return data
 
+    def carried_fields(self) -> list[tuple[str, str]]:
+        """The filled-in ballot as (name, value) pairs, for the review page's hidden inputs:
+        "Change" brings the form back as it was, "Cast my vote" casts exactly this."""
+        data, out = self.cleaned_data, []
+        for name in self.fields:
+            value = data.get(name)
+            if name == "choice":
+                out += [("choice", str(v)) for v in value or []]
+            elif value not in (None, ""):
+                out.append((name, str(value)))
+        return out
+
     def choices(self):
         return self.cleaned_data["choices"]
 

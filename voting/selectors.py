@@ -79,6 +79,49 @@ def ballot_items(*, pot: Pot, user) -> list[PotItem]:
     return items
 
 
+@dataclass
+class ReviewRow:
+    item: PotItem
+    detail: str  # "£3,000", "4 points" or "1st choice"
+
+
+@dataclass
+class BallotReview:
+    rows: list[ReviewRow]
+    total: str = ""  # knapsack: what the choices cost, of the pot
+    left: str = ""
+
+
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 11 <= n % 100 <= 13 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+def ballot_review(*, round: VoteRound, pot: Pot, items: list[PotItem], stored) -> BallotReview:
+    """What a checked ballot (as `validate_choices` returns it) says, for the review page
+    shown before the cast: the chosen proposals in the voter's own words, with the total."""
+    by_id = {i.proposal_id: i for i in items}
+    if round.ballot_method == BallotMethod.CUMULATIVE:
+        rows = [
+            ReviewRow(by_id[int(pid)], f"{points} point{'s' if points != 1 else ''}")
+            for pid, points in stored.items()
+        ]
+        return BallotReview(rows=rows)
+    if round.ballot_method == BallotMethod.RANKING:
+        rows = [
+            ReviewRow(by_id[pid], f"{_ordinal(n)} choice") for n, pid in enumerate(stored, start=1)
+        ]
+        return BallotReview(rows=rows)
+    # approval methods: the ballot's own (random, per voter) order, with costs
+    chosen = set(stored)
+    rows = [ReviewRow(i, i.cost_display) for i in items if i.proposal_id in chosen]
+    total = sum(r.item.cost_pence for r in rows)
+    return BallotReview(
+        rows=rows,
+        total=_pounds(total),
+        left=_pounds(pot.amount_pence - total),
+    )
+
+
 def voter_participation(*, user, pot: Pot) -> Participation | None:
     membership = active_membership(user, pot.round.neighbourhood)
     if membership is None:

@@ -33,7 +33,7 @@ from .forms import (
     VolunteerForm,
     pence,
 )
-from .models import BallotMethod, Channel, PaperBatch, VoteRound
+from .models import BallotMethod, Channel, PaperBatch, VoteRound, pounds_display
 from .permissions import (
     can_annul_round,
     can_certify_round,
@@ -296,11 +296,18 @@ round_close_now = _timing_action(
 )
 
 
-@never_cache  # the ballot and the receipt it renders: no browser or proxy keeps a copy
+@never_cache  # the ballot, its review and the receipt: no browser or proxy keeps a copy
 @sensitive_post_parameters("receipt_code")  # never in an error report, beside the voter's name
 @login_required
 @domain_errors
 def ballot(request, pk):
+    """Fill in -> review -> cast, all without JavaScript.
+
+    The ballot form posts `step=review`: the same rule the cast applies (validate_choices)
+    checks it, and the review page lists the choices and total with "Change" (back to the
+    filled-in form) and "Cast my vote" (`step=cast`). A post without a step casts, as before
+    the review step existed, so older forms and scripted clients keep working.
+    """
     pot = selectors.pot_get(pk=pk)
     round = pot.round
     services.round_advance_if_due(round=round)
@@ -312,21 +319,49 @@ def ballot(request, pk):
     if voted and (not round.allow_change or voted.channel != Channel.ONLINE):
         return render(request, "voting/already_voted.html", {"round": round, "pot": pot})
     form = BallotForm(request.POST or None, round=round, items=items, show_code=bool(voted))
-    if request.method == "POST" and form.is_valid():
+    step = request.POST.get("step", "cast")
+    if request.method == "POST" and step != "change" and form.is_valid():
         try:
-            result = services.ballot_cast(
-                actor=request.user,
-                pot=pot,
-                choices=form.choices(),
-                receipt_code=form.cleaned_data.get("receipt_code", ""),
-            )
+            if step == "review":
+                # The cast's own rule, on the items already loaded: no query, no lock.
+                stored = services.validate_choices(
+                    round=round,
+                    pot=pot,
+                    choices=form.choices(),
+                    items={i.proposal_id: i for i in items},
+                    voter=request.user,
+                )
+            else:
+                result = services.ballot_cast(
+                    actor=request.user,
+                    pot=pot,
+                    choices=form.choices(),
+                    receipt_code=form.cleaned_data.get("receipt_code", ""),
+                )
         except ForbiddenError:
             raise
         except ApplicationError as exc:
             form.add_error(None, exc.message)
         else:
+            if step == "review":
+                return render(
+                    request,
+                    "voting/ballot_review.html",
+                    {
+                        "round": round,
+                        "pot": pot,
+                        "voted": voted,
+                        "review": selectors.ballot_review(
+                            round=round, pot=pot, items=items, stored=stored
+                        ),
+                        "carry": form.carried_fields(),
+                    },
+                )
             # Rendered, not redirected: the code is never put in a URL or the session.
             return render(request, "voting/receipt.html", {"result": result})
+    rows = list(form.rows())
+    is_knapsack = round.ballot_method == BallotMethod.KNAPSACK
+    chosen_pence = sum(item.cost_pence for item, _, checked in rows if checked)
     return render(
         request,
         "voting/ballot.html",
@@ -334,10 +369,18 @@ def ballot(request, pk):
             "round": round,
             "pot": pot,
             "form": form,
-            "rows": list(form.rows()),
+            "rows": rows,
             "voted": voted,
             "is_choice": round.ballot_method in (BallotMethod.K_APPROVAL, BallotMethod.KNAPSACK),
-            "is_knapsack": round.ballot_method == BallotMethod.KNAPSACK,
+            "is_knapsack": is_knapsack,
+            # Without JavaScript the server's total shows (after "Change" or an error); with
+            # it, static/js/ballot.js keeps it up to date as boxes are ticked.
+            "chosen_total": pounds_display(chosen_pence),
+            "over_by": (
+                pounds_display(chosen_pence - pot.amount_pence)
+                if is_knapsack and chosen_pence > pot.amount_pence
+                else ""
+            ),
             "ranking_points": (
                 selectors.ranking_points_text(round)
                 if round.ballot_method == BallotMethod.RANKING

@@ -29,6 +29,10 @@ def support_add(*, proposal: Proposal, user) -> Proposal:
     """One support per resident. The count is recomputed under the proposal's row lock, so
     concurrent supports cannot lose an update."""
     proposal = lock(proposal)
+    if proposal.proposer_id == user.pk:
+        raise ForbiddenError(
+            "You cannot support your own proposal: support shows that other residents want it."
+        )
     if not perms.can_support_proposal(user, proposal):
         raise ForbiddenError("Only residents can support a proposal, before the vote ends.")
     try:

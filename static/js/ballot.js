@@ -8,7 +8,7 @@
   var budget = parseInt(form.getAttribute("data-budget"), 10);
   function pounds(pence) {
     var whole = Math.floor(pence / 100), part = pence % 100;
-    return "GBP " + whole.toLocaleString("en-GB") + (part ? "." + (part < 10 ? "0" : "") + part : "");
+    return "\u00a3" + whole.toLocaleString("en-GB") + (part ? "." + (part < 10 ? "0" : "") + part : "");
   }
   function update() {
     var total = 0;
@@ -16,7 +16,7 @@
     for (var i = 0; i < boxes.length; i++) { total += parseInt(boxes[i].getAttribute("data-cost"), 10); }
     out.hidden = false;
     out.textContent = "You have chosen " + pounds(total) + " of " + pounds(budget) + "." +
-      (total > budget ? " That is more than the pot: remove a proposal." : "");
+      (total > budget ? " That is " + pounds(total - budget) + " more than the pot: remove a proposal." : "");
     out.className = total > budget ? "error" : "hint";
   }
   form.addEventListener("change", update);

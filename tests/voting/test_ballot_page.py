@@ -50,7 +50,7 @@ def test_cast_change_and_look_up_by_forms(client):
     code = re.search(rb'id="receipt-code">([A-Z0-9-]+)<', response.content).group(1).decode()
     # a second visit asks for the code to change the ballot
     page = client.get(url)
-    assert b"Your receipt code" in page.content and b"Change my ballot" in page.content
+    assert b"Your receipt code" in page.content and b"Review my new ballot" in page.content
     wrong = client.post(url, {"choice": [b], "receipt_code": "AAAA-AAAA-AAAA-AAAA"})
     assert b"not the receipt code" in wrong.content
     client.post(url, {"choice": [b, c], "receipt_code": code})

@@ -86,7 +86,9 @@ def test_no_change_when_round_forbids_it():
 def test_knapsack_over_budget_message_names_both_amounts():
     round, pot = round_with_pot(costs=(600_000, 640_000), amount_pence=1_000_000)
     voter = resident(round.neighbourhood)
-    with pytest.raises(ApplicationError, match="You have chosen GBP 12,400 of GBP 10,000"):
+    with pytest.raises(
+        ApplicationError, match="You have chosen £12,400 of £10,000: £2,400 more than the pot"
+    ):
         ballot_cast(actor=voter, pot=pot, choices=proposal_ids(pot))
     assert not Ballot.objects.exists() and not Participation.objects.exists()
 
@@ -95,7 +97,7 @@ def test_knapsack_minimum_spend():
     round, pot = round_with_pot(costs=(100_000, 800_000), min_spend_percent=50)
     voter = resident(round.neighbourhood)
     small, big = proposal_ids(pot)
-    with pytest.raises(ApplicationError, match="at least GBP 5,000"):
+    with pytest.raises(ApplicationError, match="at least £5,000"):
         ballot_cast(actor=voter, pot=pot, choices=[small])
     ballot_cast(actor=voter, pot=pot, choices=[big])
 

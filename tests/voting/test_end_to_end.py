@@ -120,15 +120,19 @@ def test_round_from_setup_to_published_results(client, method, tmp_path, monkeyp
     for voter, titles in zip(voters, ballots, strict=True):
         client.force_login(voter)
         page = client.get(ballot_url)
-        assert page.status_code == 200 and b"Cast my vote" in page.content
-        response = client.post(ballot_url, {"choice": [ids[t] for t in titles]})
+        assert page.status_code == 200 and b"Review my vote" in page.content
+        choices = {"choice": [ids[t] for t in titles]}
+        review = client.post(ballot_url, {**choices, "step": "review"})
+        assert b"Cast my vote" in review.content and b"not cast yet" in review.content
+        assert Ballot.objects.filter(pot=pot).count() == len(voters[: voters.index(voter)])
+        response = client.post(ballot_url, {**choices, "step": "cast"})
         assert response.status_code == 200
         assert re.search(rb"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}", response.content)
     # an invalid ballot gets a clear message and changes nothing
     client.force_login(volunteer)
-    response = client.post(ballot_url, {"choice": list(ids.values())})
+    response = client.post(ballot_url, {"choice": list(ids.values()), "step": "review"})
     message = (
-        b"You have chosen GBP 15,500 of GBP 10,000"
+        "You have chosen £15,500 of £10,000: £5,500 more than the pot".encode()
         if method == "knapsack"
         else (b"Choose at most 2 proposals (you chose 4).")
     )

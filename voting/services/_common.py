@@ -9,7 +9,7 @@ from django.db import models
 
 from config.errors import ApplicationError, NotFoundError, StateError
 
-from ..models import VoteRound
+from ..models import VoteRound, pounds_display
 
 S = VoteRound.Status
 
@@ -64,6 +64,5 @@ def proposal_service(name: str):
 
 
 def pounds_text(pence: int) -> str:
-    """GBP 12,400 or GBP 12,400.50: pounds only at the edges."""
-    whole, part = divmod(int(pence), 100)
-    return f"GBP {whole:,}" + (f".{part:02d}" if part else "")
+    """£12,400 or £12,400.50 in messages: the one formatter the voting pages use."""
+    return pounds_display(pence)

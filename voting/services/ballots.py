@@ -108,7 +108,8 @@ def validate_choices(
         total = sum(items[c].cost_pence for c in chosen)
         if total > pot.amount_pence:
             raise ApplicationError(
-                f"You have chosen {pounds_text(total)} of {pounds_text(pot.amount_pence)}. "
+                f"You have chosen {pounds_text(total)} of {pounds_text(pot.amount_pence)}: "
+                f"{pounds_text(total - pot.amount_pence)} more than the pot. "
                 "Remove a proposal so that your choices fit the pot."
             )
         least = -(-pot.amount_pence * round.min_spend_percent // 100)
