@@ -60,6 +60,7 @@ REPORT = Report()
 
 def page_key(page) -> str:
     path = re.sub(r"/\d+(?=/|$|\.)", "/N", urlsplit(page.url).path)
+    path = re.sub(r"/[^/]{20,}(?=/|$)", "/KEY", path)  # signed keys in emailed links
     heading = (page.locator("h1").first.text_content() or "").strip() if page.locator(
         "h1"
     ).count() else ""

@@ -77,6 +77,7 @@ def new_context(server, chromium):
             bypass_csp=javascript,
             viewport={"width": width, "height": 900},
         )
+        context.set_default_timeout(15_000)
         checks.watch_requests(context, server.url)
         made.append(context)
         return context

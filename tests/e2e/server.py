@@ -111,6 +111,8 @@ class Server:
                 "--workers=1",
                 "--threads=8",
                 "--timeout=60",
+                # Its own control socket: other gunicorns on the machine use the default one.
+                f"--control-socket={self.workdir / 'gunicorn.ctl'}",
             ],
             cwd=ROOT,
             env=self.env(debug=False),

@@ -48,7 +48,7 @@ def test_journey_1_new_resident_joins_and_proposes(mode, server, new_context, pe
     tag = uuid.uuid4().hex[:6]
     email = f"new-{mode}-{tag}@example.net"
     public_name = f"Sam {mode.capitalize()}"
-    title = f"Benches on the green ({mode} {tag})"
+    title = f"Benches on the green ({mode})"
 
     # signs up, with the name to show publicly
     person.go("/")
@@ -75,11 +75,13 @@ def test_journey_1_new_resident_joins_and_proposes(mode, server, new_context, pe
     person.follow(NEIGHBOURHOOD)
     person.follow(re.compile("join", re.I))
     person.tick("input[name=connection][value=lives]")
+    person.choose("select[name=age_band]", "35 to 49")
     person.fill("input[name=postcode]", POSTCODES[mode])
     person.fill("input[name=private_name]", f"Sam {mode} {tag}")
     person.fill("input[name=private_house]", "12")
     person.fill("input[name=private_postcode]", POSTCODES[mode])
     person.press(re.compile("continue", re.I))
+    person.press("Check my postcode")
     person.sees("verified member")
 
     # submits a proposal with a photo
