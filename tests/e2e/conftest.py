@@ -65,10 +65,11 @@ def people():
     return {}
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def new_context(server, chromium):
-    """new_context(javascript=True, width=1280): a fresh browser context, as a new visitor;
-    axe's script is injected into pages, so those contexts bypass the page's CSP."""
+    """new_context(javascript=True, width=1280): a fresh browser context, as a new visitor,
+    kept for the whole run (journey 2 votes as journey 1's residents). axe's script is
+    injected into pages, so contexts with JavaScript bypass the page's CSP."""
     made = []
 
     def _make(*, javascript: bool = True, width: int = 1280):

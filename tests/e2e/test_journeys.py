@@ -112,6 +112,92 @@ def test_journey_1_new_resident_joins_and_proposes(mode, server, new_context, pe
     people[mode] = {"email": email, "title": title, "person": person, "name": public_name}
 
 
+ROUND = "Benches vote"
+
+
+def _trustee(server, new_context, email: str, step_offset: int = 0) -> Person:
+    from demo.users import DEMO_PASSWORD
+
+    person = Person(new_context(), server.url)
+    person.sign_in(email, DEMO_PASSWORD, step_offset=step_offset)
+    return person
+
+
+def test_journey_2_screen_vote_certify_publish(server, new_context, people):
+    assert set(people) == set(MODES), "journey 1 did not finish in every mode"
+    titles = [people[mode]["title"] for mode in MODES]
+    chair = _trustee(server, new_context, "trustee@example.org")
+    people["chair"] = chair
+
+    # the trustees screen the three proposals and shortlist them
+    for title in titles:
+        chair.go("/proposals/hollin-bank/reports/")
+        chair.follow(title)
+        chair.follow("Screen this proposal")
+        chair.press("Start screening")
+        chair.tick("input[name=decision][value=shortlist]")
+        chair.fill("textarea[name=notes]", "Eligible. Quote checked against two suppliers.")
+        chair.press("Record the screening")
+        chair.sees("Shortlisted")
+
+    # they set up a knapsack vote with a £3,000 pot over the three £1,500 proposals, and open it
+    chair.go("/votes/hollin-bank/")
+    chair.follow("Set up a vote")
+    chair.fill("input[name=title]", ROUND)
+    chair.fill("textarea[name=description]", "Which benches should we buy first?")
+    chair.choose("select[name=ballot_method]", "Choose proposals within the pot's budget")
+    chair.fill("input[name=pot_amount]", "3000")
+    for title in titles:
+        chair.tick(f"main label:has-text('{title}') input[name=proposals]")
+    chair.press("Save as draft")
+    chair.press("Publish the vote")
+    chair.press("Open the vote now")
+    chair.press("Yes, open the vote now")
+    chair.sees("Open")
+    round_url = chair.url
+
+    # residents vote: with the mouse, without JavaScript, and with the keyboard only
+    for mode in MODES:
+        voter: Person = people[mode]["person"]
+        voter.go(round_url)
+        voter.follow(re.compile("Vote in"))
+        boxes = [
+            "main input[name=choice][id=" + voter.page.locator(
+                f"main label:has-text('{t}')"
+            ).get_attribute("for") + "]"
+            for t in titles
+        ]
+        # all three cost £4,500: more than the pot, which the page refuses, saying so
+        for box in boxes:
+            voter.tick(box)
+        voter.press(re.compile("Review|Cast"))
+        voter.sees("more than")
+        assert voter.page.locator(".error-summary").count() == 1
+        # without the third it fits: review, then cast
+        for box in boxes:
+            voter.tick(box, on=box != boxes[2])
+        voter.press(re.compile("Review|Cast"))
+        if voter.has_button("Cast my vote"):
+            voter.sees(titles[0], titles[1])
+            voter.press("Cast my vote")
+        voter.sees("receipt")
+
+    # the vote closes; it is counted; two trustees certify it; the results are published
+    chair.go(round_url)
+    chair.press("Close the vote now")
+    chair.press("Yes, close the vote now")
+    chair.press("Count the votes")
+    chair.press("Certify the count")
+    second = _trustee(server, new_context, "trustee2@example.org")
+    second.go(round_url)
+    second.press("Certify the count")
+    second.press("Publish the results")
+    second.follow("See the results")
+    assert second.page.locator("main svg.chart rect").count() == 3
+    second.sees(titles[0], titles[1], titles[2])
+    people["results"] = second.url
+
+
 def test_every_page_visited_passes_axe(server):
     """Zero WCAG 2.0/2.1/2.2 A and AA violations on every page the journeys visited."""
     assert checks.REPORT.axe, "no page was scanned: the journeys did not run"
