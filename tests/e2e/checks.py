@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from playwright.sync_api import Error as PlaywrightError
+
 ROOT = Path(__file__).resolve().parents[2]
 AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -49,7 +51,7 @@ class Weight:
 class Report:
     base: str = ""
     axe: dict[str, AxeResult] = field(default_factory=dict)
-    pages: dict[str, tuple[str, dict]] = field(default_factory=dict)  # key -> (url, state)
+    pages: dict[str, str] = field(default_factory=dict)  # key -> url
     weights: list[Weight] = field(default_factory=list)
     outside: list[str] = field(default_factory=list)
     readability: list[tuple[str, float, int]] = field(default_factory=list)
@@ -61,9 +63,11 @@ REPORT = Report()
 def page_key(page) -> str:
     path = re.sub(r"/\d+(?=/|$|\.)", "/N", urlsplit(page.url).path)
     path = re.sub(r"/[^/]{20,}(?=/|$)", "/KEY", path)  # signed keys in emailed links
-    heading = (page.locator("h1").first.text_content() or "").strip() if page.locator(
-        "h1"
-    ).count() else ""
+    heading = (
+        (page.locator("h1").first.text_content() or "").strip()
+        if page.locator("h1").count()
+        else ""
+    )
     heading = re.sub(r"\d+", "N", re.sub(r"\s+", " ", heading))[:60]
     errors = " (with errors)" if page.locator(".error-summary").count() else ""
     return f"{path} · {heading}{errors}"
@@ -84,12 +88,15 @@ def watch_requests(context, base: str) -> None:
 
 
 def inspect(page, *, axe: bool = True) -> None:
-    """Scan the page the journey is on (once per distinct page), and remember GET pages for
-    the page-weight run. Pages without JavaScript cannot run axe; the same pages are scanned
-    in the journeys that have it."""
+    """Check the page the journey is on, once per distinct page: weigh it (when a GET of its
+    address shows it) and scan it with axe. Pages without JavaScript cannot run axe; the same
+    pages are scanned in the journeys that have it."""
     key = page_key(page)
-    if key not in REPORT.pages and page.evaluate("() => document.readyState") is not None:
-        REPORT.pages[key] = (page.url, page.context.storage_state())
+    if key not in REPORT.pages:
+        REPORT.pages[key] = page.url
+        weight = measure(page.context.browser, page.url, page.context.storage_state())
+        if weight is not None:
+            REPORT.weights.append(weight)
     if not axe or key in REPORT.axe:
         return
     result = AxeResult(key=key, url=page.url)
@@ -114,8 +121,10 @@ def inspect(page, *, axe: bool = True) -> None:
     REPORT.axe[key] = result
 
 
-def measure(browser, url: str, state: dict) -> Weight:
-    """First load and repeat visit of one page, in a fresh context with the given cookies."""
+def measure(browser, url: str, state: dict) -> Weight | None:
+    """First load and repeat visit of one page, in a fresh context with the same cookies
+    (so a cold cache); None when a GET of the address leads elsewhere (a page that only a
+    form's answer shows)."""
     context = browser.new_context(storage_state=state)
     try:
         page = context.new_page()
@@ -123,7 +132,10 @@ def measure(browser, url: str, state: dict) -> Weight:
         cdp.send("Network.enable")
         urls: dict[str, str] = {}
         sizes: dict[str, int] = {}
-        cdp.on("Network.requestWillBeSent", lambda e: urls.__setitem__(e["requestId"], e["request"]["url"]))
+        cdp.on(
+            "Network.requestWillBeSent",
+            lambda e: urls.__setitem__(e["requestId"], e["request"]["url"]),
+        )
         cdp.on(
             "Network.loadingFinished",
             lambda e: sizes.__setitem__(e["requestId"], int(e["encodedDataLength"])),
@@ -132,7 +144,12 @@ def measure(browser, url: str, state: dict) -> Weight:
         def load() -> tuple[int, int]:
             urls.clear()
             sizes.clear()
-            page.goto(url, wait_until="load")
+            try:
+                response = page.goto(url, wait_until="load")
+            except PlaywrightError:  # e.g. 405: the address answers a form's POST only
+                return -1, 0
+            if response is None or page.url != url or response.status != 200:
+                return -1, 0
             page.wait_for_timeout(100)  # let the last loadingFinished events arrive
             counted = {
                 rid: size
@@ -142,6 +159,8 @@ def measure(browser, url: str, state: dict) -> Weight:
             return sum(counted.values()), len(counted)
 
         first, requests = load()
+        if first < 0:
+            return None
         repeat, _ = load()
         return Weight(path=urlsplit(url).path, first=first, repeat=repeat, requests=requests)
     finally:
@@ -158,8 +177,10 @@ def print_report(write) -> None:
         write(f"  {result.count:3d} violations  {result.key}")
         for width, violations in result.violations.items():
             for v in violations:
-                write(f"        {width}px {v['id']} ({v['impact']}, {v['nodes']} nodes): "
-                      f"{v['help']} -> {'; '.join(v['targets'])}")
+                write(
+                    f"        {width}px {v['id']} ({v['impact']}, {v['nodes']} nodes): "
+                    f"{v['help']} -> {'; '.join(v['targets'])}"
+                )
     write(f"  {len(REPORT.axe)} pages scanned, {total} violations")
     if REPORT.weights:
         write("")
@@ -177,7 +198,9 @@ def print_report(write) -> None:
         write(f"  {url}")
     if REPORT.readability:
         write("")
-        write("== readability of resident pages (Flesch-Kincaid grade; see tests/e2e/readability.py)")
+        write(
+            "== readability of resident pages (Flesch-Kincaid grade; see tests/e2e/readability.py)"
+        )
         for name, grade, words in REPORT.readability:
             write(f"  grade {grade:4.1f}  {words:5d} words  {name}")
 
