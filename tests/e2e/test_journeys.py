@@ -20,7 +20,7 @@ import uuid
 
 import pytest
 
-from . import checks
+from . import checks, money
 from .browser import png
 from .steps import Person
 
@@ -195,7 +195,65 @@ def test_journey_2_screen_vote_certify_publish(server, new_context, people):
     second.follow("See the results")
     assert second.page.locator("main svg.chart rect").count() == 3
     second.sees(titles[0], titles[1], titles[2])
-    people["results"] = second.url
+    people["second"] = second
+
+
+def test_journey_3_grant_payment_claim_and_the_auditors_trail(server, new_context, people):
+    from demo.users import DEMO_PASSWORD
+
+    assert "second" in people, "journey 2 did not finish"
+    base = server.url
+    chair: Person = people["chair"]
+    approver: Person = people["second"]
+    grantee: Person = people["mouse"]["person"]
+    title = people["mouse"]["title"]
+    finance = Person(new_context(), base)
+    finance.sign_in("finance@example.org", DEMO_PASSWORD)
+
+    # the trustees decide a grant to the proposer, paid as claims are approved
+    chair.go("/funds/")
+    chair.follow("Your to-do as a trustee")
+    fund_pk = int(re.search(r"/funds/(\d+)/", chair.url).group(1))
+    money.decide_grant(
+        chair.page,
+        base,
+        fund_pk,
+        title,
+        amount="1,500",
+        recipient=f"The proposer as an individual ({people['mouse']['name']})",
+        payment_mode="reimbursement",
+        arrived=checks.inspect,
+    )
+    chair.sees("Passed")
+
+    # the finance officer issues the agreement and starts the grant
+    money.start_grant(finance.page, base, fund_pk, title, arrived=checks.inspect)
+
+    # the grantee claims for the benches, with the receipt
+    grantee.go("/funds/")
+    grantee.follow(title)
+    claim_url = money.claim_with_receipt(
+        grantee.page, grantee.url, "Three benches, fitted", "1,480.00", arrived=checks.inspect
+    )
+
+    # a trustee approves the claim, and the finance officer pays it
+    money.approve_claim(approver.page, claim_url, arrived=checks.inspect)
+    money.pay_claim(finance.page, claim_url, "£1,480.00", arrived=checks.inspect)
+
+    # the funder's auditor follows the money from the fund to the receipt
+    auditor = Person(new_context(), base)
+    auditor.sign_in("funder@example.org", DEMO_PASSWORD)
+    auditor.go(f"/funds/{fund_pk}/")
+    auditor.follow("Audit workspace")
+    auditor.page.locator("td[data-figure=paid] a").first.click()
+    auditor.page.wait_for_load_state()
+    checks.inspect(auditor.page)
+    auditor.sees("Paid to grantees", title)
+    receipt = auditor.page.locator("main tr", has_text=title).locator("a:has-text('receipt:')")
+    with auditor.page.expect_navigation() as nav:
+        receipt.first.click()
+    assert nav.value.status == 200
+    assert nav.value.headers["content-type"] == "image/png"
 
 
 def test_every_page_visited_passes_axe(server):
