@@ -68,6 +68,8 @@ def page_key(page) -> str:
         if page.locator("h1").count()
         else ""
     )
+    # "(mouse)", "(nojs)": the journeys' three residents' proposals are one page to check.
+    heading = re.sub(r"\s*\([^)]*\)", "", heading)
     heading = re.sub(r"\d+", "N", re.sub(r"\s+", " ", heading))[:60]
     errors = " (with errors)" if page.locator(".error-summary").count() else ""
     return f"{path} · {heading}{errors}"
@@ -187,7 +189,7 @@ def print_report(write) -> None:
         write(
             f"== page weight (bytes on the wire; HTML, CSS, JS, fonts; user images left out). "
             f"Budgets: first load < {FIRST_LOAD_BUDGET // 1024} KB, repeat < "
-            f"{REPORT_BUDGET_KB} KB"
+            f"{REPEAT_BUDGET // 1024} KB"
         )
         write(f"  {'first load':>10} {'repeat':>8} {'requests':>8}  page")
         for w in sorted(REPORT.weights, key=lambda w: -w.first):
@@ -203,6 +205,3 @@ def print_report(write) -> None:
         )
         for name, grade, words in REPORT.readability:
             write(f"  grade {grade:4.1f}  {words:5d} words  {name}")
-
-
-REPORT_BUDGET_KB = REPEAT_BUDGET // 1024
