@@ -32,11 +32,19 @@ def main() -> None:
         server = Server(Path(workdir))
         server.prepare()
         server.start()
+        media = Path(workdir) / "media"
+
+        def serve_media(route):
+            route.fulfill(path=media / route.request.url.split("/media/", 1)[1])
+
         try:
             with sync_playwright() as pw:
                 browser = launch(pw)
                 for label, (width, height) in WIDTHS.items():
                     context = browser.new_context(viewport={"width": width, "height": height})
+                    # Production serves user images from storage, not from Django: here the
+                    # browser reads them from the server's media folder.
+                    context.route(f"{server.url}/media/**", serve_media)
                     page = context.new_page()
                     page.goto(f"{server.url}/")
                     page.screenshot(path=OUT / f"home-{label}.png")
