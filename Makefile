@@ -6,7 +6,8 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run web test lint format bench install migrate demo worker beat clean browser-deps curl-deps api-client
+.PHONY: run web test lint format bench install migrate demo worker beat clean browser-deps curl-deps \
+	api-client axe-deps e2e screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +67,24 @@ api-client: install
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/openapi-python-client generate \
 		--path build/api-schema.yaml --config scripts/openapi-client.yaml --meta setup \
 		--output-path build/api-client --overwrite --fail-on-warning
+
+# axe-core, the accessibility engine the journeys inject into each page: pinned, from npm,
+# into node_modules/ (git-ignored). Node and npm come from Debian when missing.
+AXE_VERSION := 4.14.1
+axe-deps:
+	@command -v npm >/dev/null 2>&1 || { apt-get update && apt-get install -y nodejs npm; }
+	@test "$$(node -p "require('./node_modules/axe-core/package.json').version" 2>/dev/null)" = "$(AXE_VERSION)" \
+	  || npm install --no-save --no-package-lock --no-audit --no-fund axe-core@$(AXE_VERSION)
+
+# The journeys of issue 13 in Debian's Chromium against a live server with the demo data
+# (tests/e2e): prints the axe report, the page-weight table and the readability scores.
+# With DATABASE_URL set to PostgreSQL the server's database is <name>_e2e beside it.
+e2e: install browser-deps axe-deps
+	COMMONPURSE_E2E=1 COMMONPURSE_BROWSER_TESTS=1 $(BIN)/pytest tests/e2e -p no:cacheprovider
+
+# Small PNGs of key pages at phone and desktop width, into docs/screenshots/ (shown in README).
+screenshots: install browser-deps
+	COMMONPURSE_E2E=1 COMMONPURSE_BROWSER_TESTS=1 $(BIN)/python -m tests.e2e.screenshots
 
 bench: install
 	$(BIN)/python -m bench

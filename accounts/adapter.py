@@ -10,6 +10,14 @@ from django.http import HttpRequest
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def save_user(self, request: HttpRequest, user, form, commit: bool = True):
+        """The public name from the sign-up form (accounts.forms.SignupForm) is saved with the
+        account, so nobody is ever shown by their email address."""
+        name = getattr(form, "cleaned_data", {}).get("display_name")
+        if name:
+            user.display_name = name
+        return super().save_user(request, user, form, commit=commit)
+
     def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
         """The "key" of the `login_failed` rate limit: the (account, IP) pair, not the account.
 

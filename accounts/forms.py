@@ -2,9 +2,40 @@
 
 from __future__ import annotations
 
+from allauth.account.forms import SignupForm as BaseSignupForm
 from allauth.account.internal.flows.login import record_authentication
 from allauth.core import context
 from allauth.mfa.totp.forms import ActivateTOTPForm as BaseActivateTOTPForm
+from django import forms
+
+from config.errors import ApplicationError
+
+from .services import display_name_clean
+
+
+class SignupForm(BaseSignupForm):
+    """allauth's sign-up plus the name to show publicly (settings.ACCOUNT_FORMS).
+
+    The adapter's save_user stores it (accounts.adapter); the rule is display_name_clean.
+    """
+
+    display_name = forms.CharField(
+        label="Your name, as others will see it",
+        max_length=80,
+        help_text="Shown next to your proposals and comments. Your email address is never shown.",
+        widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
+        error_messages={
+            "required": "Enter the name to show next to what you write, for example Sam or "
+            "Sam Okoro."
+        },
+    )
+    field_order = ["display_name", "email", "password1", "password2"]
+
+    def clean_display_name(self) -> str:
+        try:
+            return display_name_clean(self.cleaned_data.get("display_name", ""))
+        except ApplicationError as exc:
+            raise forms.ValidationError(exc.message) from exc
 
 
 class ActivateTOTPForm(BaseActivateTOTPForm):

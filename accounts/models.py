@@ -51,11 +51,16 @@ class User(AbstractUser):
         ordering = ["email"]
 
     def __str__(self) -> str:
-        return self.display_name or self.email.split("@")[0]
+        return self.public_name
 
     @property
     def public_name(self) -> str:
-        return str(self)
+        """The name others see. Never any part of the email address, which is private: an
+        account made before sign-up asked for a name shows a neutral "Member <number>"
+        until its owner sets one on the preferences page."""
+        if self.display_name:
+            return self.display_name
+        return f"Member {self.pk}" if self.pk else "A member"
 
 
 class ApiTokenQuerySet(models.QuerySet):

@@ -89,6 +89,41 @@ def api_token_revoke(*, user: User, token_id: int) -> ApiToken:
     return token
 
 
+def display_name_clean(raw: str, *, required: bool = True) -> str:
+    """The public name as typed, trimmed and with runs of spaces made one; the one rule for
+    sign-up and the preferences page.
+
+    It is shown next to what the person writes, on proposals and on the roles page, so it
+    refuses invisible and text-direction characters (a zero-width space or a right-to-left
+    override would let "Tariq\u200bTrustee" pass for the real trustee) and control characters.
+    An email address is refused too: the name is public, the address is not.
+    """
+    display_name = (raw or "").strip()
+    if has_control_characters(display_name):
+        raise ApplicationError(
+            "Your public name must be a single line of text.", extra={"field": "display_name"}
+        )
+    problem = spoofing_problem(display_name, "public name")
+    if problem:
+        raise ApplicationError(problem, extra={"field": "display_name"})
+    display_name = " ".join(display_name.split())
+    if required and not display_name:
+        raise ApplicationError(
+            "Enter the name to show next to what you write, for example Sam or Sam Okoro.",
+            extra={"field": "display_name"},
+        )
+    if len(display_name) > 80:
+        raise ApplicationError(
+            "Your public name can be up to 80 characters.", extra={"field": "display_name"}
+        )
+    if "@" in display_name:
+        raise ApplicationError(
+            "Your public name is shown to everyone, so it cannot be an email address.",
+            extra={"field": "display_name"},
+        )
+    return display_name
+
+
 @transaction.atomic
 def user_preferences_update(
     *,
@@ -98,22 +133,9 @@ def user_preferences_update(
     notify_comments: bool | None = None,
     notify_submissions: bool | None = None,
 ) -> User:
-    """Save the public name and notification choices a person makes for themselves.
-
-    The public name is shown next to what they write and on the roles page, so it refuses
-    invisible and text-direction characters (a zero-width space or a right-to-left override
-    would let "Tariq​Trustee" pass for the real trustee) and control characters. Not audited:
-    a person's own preferences are no decision about anyone else.
-    """
-    display_name = (display_name or "").strip()
-    if has_control_characters(display_name):
-        raise ApplicationError(
-            "Your public name must be a single line of text.", extra={"field": "display_name"}
-        )
-    problem = spoofing_problem(display_name, "public name")
-    if problem:
-        raise ApplicationError(problem, extra={"field": "display_name"})
-    user.display_name = " ".join(display_name.split())
+    """Save the public name (display_name_clean) and notification choices a person makes for
+    themselves. Not audited: a person's own preferences are no decision about anyone else."""
+    user.display_name = display_name_clean(display_name, required=False)
     fields = ["display_name"]
     for name, value in (
         ("notify_proposal_status", notify_proposal_status),

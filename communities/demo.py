@@ -57,7 +57,7 @@ def _join(user, neighbourhood, postcode: str, connection: str = Connection.LIVES
         connection=connection,
         age_band="35_49",
         postcode=postcode,
-        private_name=user.display_name or user.email.split("@")[0],
+        private_name=user.public_name,
         private_house=str(10 + user.pk),
     )
     services.membership_verify_postcode(actor=user, membership=membership)
@@ -74,7 +74,7 @@ def _attested(
         connection=connection,
         age_band="35_49",
         postcode=postcode,
-        private_name=user.display_name or user.email.split("@")[0],
+        private_name=user.public_name,
         private_house=str(10 + user.pk),
     )
     services.membership_attest(

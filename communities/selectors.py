@@ -17,11 +17,13 @@ from .models import (
     Membership,
     Neighbourhood,
     PartnershipException,
+    Postcode,
     Role,
     RoleAssignment,
     VerificationMethod,
 )
 from .permissions import TRUSTEE_ROLES
+from .services.postcodes import postcode_or_none
 
 # Ways of verifying a membership that a person cannot do alone from home: a letter's access
 # code (it reaches the address) and a trustee's in-person attestation. A typed postcode is not
@@ -148,13 +150,31 @@ def partnership_exception_current(
     )
 
 
+def postcode_get(raw: str) -> Postcode | None:
+    """The reference row of a typed postcode (any case or spacing), or None when the text is
+    not a postcode or the postcode is not in the reference list."""
+    normalised = postcode_or_none(raw)
+    if normalised is None:
+        return None
+    return Postcode.objects.filter(postcode=normalised).first()
+
+
 def neighbourhood_list(
     *, user, query: str = "", left_behind: bool | None = None
 ) -> QuerySet[Neighbourhood]:
-    """Neighbourhoods the user may see, searched by name, description or unit code."""
+    """Neighbourhoods the user may see, searched by postcode, name, description or unit code.
+
+    A query that is a postcode finds the neighbourhoods whose area holds one of the ONS units
+    the postcode lies in (ward, LSOA, MSOA or district, from the postcode reference data);
+    a postcode not in the reference list finds nothing.
+    """
     qs = Neighbourhood.objects.visible_to(user)
     query = (query or "").strip()
-    if query:
+    if query and postcode_or_none(query):
+        found = postcode_get(query)
+        codes = sorted(found.unit_codes()) if found else []
+        qs = qs.filter(units__code__in=codes).distinct()
+    elif query:
         qs = qs.filter(
             Q(name__icontains=query)
             | Q(description__icontains=query)

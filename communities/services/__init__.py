@@ -33,7 +33,7 @@ from .partnership import (
     partnership_exception_record,
     partnership_exception_withdraw,
 )
-from .postcodes import format_postcode, normalise_postcode
+from .postcodes import format_postcode, normalise_postcode, postcode_or_none
 from .reference import ImportResult, geography_import, postcodes_import
 from .roles import membership_confirm_in_person, role_appoint, role_end
 
@@ -69,6 +69,7 @@ __all__ = [
     "parse_units",
     "partnership_exception_record",
     "partnership_exception_withdraw",
+    "postcode_or_none",
     "postcodes_import",
     "role_appoint",
     "role_end",

@@ -22,6 +22,15 @@ def normalise_postcode(raw: str) -> str:
     return value
 
 
+def postcode_or_none(raw: str) -> str | None:
+    """The normalised postcode when ``raw`` looks like one ('zz1 1aa' -> 'ZZ11AA'), else None.
+
+    For searches, where a non-postcode is a name to look for rather than an error.
+    """
+    value = re.sub(r"\s+", "", str(raw or "")).upper()
+    return value if POSTCODE_RE.match(value) else None
+
+
 def format_postcode(normalised: str) -> str:
     """'LS63AB' -> 'LS6 3AB'."""
     return f"{normalised[:-3]} {normalised[-3:]}" if len(normalised) > 3 else normalised

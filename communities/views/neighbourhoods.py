@@ -30,12 +30,14 @@ def neighbourhood_list(request: HttpRequest) -> HttpResponse:
     left_behind = {"yes": True, "no": False}.get(flag)
     qs = selectors.neighbourhood_list(user=request.user, query=query, left_behind=left_behind)
     page = Paginator(qs, 20).get_page(request.GET.get("page"))
+    postcode = services.postcode_or_none(query)
     return render(
         request,
         "communities/list.html",
         {
             "page": page,
             "query": query,
+            "postcode": services.format_postcode(postcode) if postcode else "",
             "left_behind": flag,
             "can_register": perms.can_register_neighbourhood(request.user),
             "can_review": perms.is_platform_admin(request.user),

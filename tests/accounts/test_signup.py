@@ -14,6 +14,7 @@ def test_signup_sends_verification_email_and_unverified_cannot_sign_in(client):
     response = client.post(
         "/accounts/signup/",
         {
+            "display_name": "Sam Okoro",
             "email": "new.person@example.org",
             "password1": "a-Long-pass-2026!",
             "password2": "a-Long-pass-2026!",
@@ -39,6 +40,7 @@ def test_confirming_email_makes_the_account_verified(client):
     client.post(
         "/accounts/signup/",
         {
+            "display_name": "Sam Okoro",
             "email": "c@example.org",
             "password1": "a-Long-pass-2026!",
             "password2": "a-Long-pass-2026!",

@@ -20,7 +20,12 @@ def sign_up(client, email: str):
 
     client.post(
         "/accounts/signup/",
-        {"email": email, "password1": "a-Long-pass-2026!", "password2": "a-Long-pass-2026!"},
+        {
+            "display_name": "Sam Okoro",
+            "email": email,
+            "password1": "a-Long-pass-2026!",
+            "password2": "a-Long-pass-2026!",
+        },
     )
     link = next(line for line in mail.outbox[-1].body.splitlines() if "confirm-email" in line)
     client.post(link[link.index("/accounts/") :].strip())
@@ -111,6 +116,7 @@ def test_an_unverified_email_cannot_join(client, geography):
     client.post(
         "/accounts/signup/",
         {
+            "display_name": "Sam Okoro",
             "email": "u@example.net",
             "password1": "a-Long-pass-2026!",
             "password2": "a-Long-pass-2026!",

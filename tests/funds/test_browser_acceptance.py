@@ -21,34 +21,14 @@ from __future__ import annotations
 import io
 import os
 import threading
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from PIL import Image
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-def browser_gate(environ, chromium: str = CHROMIUM) -> None:
-    """Skip without COMMONPURSE_BROWSER_TESTS=1; with it, fail when Chromium is missing."""
-    if environ.get("COMMONPURSE_BROWSER_TESTS") != "1":
-        pytest.skip(
-            "browser tests run only with COMMONPURSE_BROWSER_TESTS=1 (.ci/run's PostgreSQL pass)"
-        )
-    if not Path(chromium).exists():
-        pytest.fail(
-            f"COMMONPURSE_BROWSER_TESTS=1 but {chromium} is missing: run `make browser-deps`."
-        )
+from tests.e2e import money
+from tests.e2e.browser import browser_gate, launch
+from tests.e2e.browser import sign_in as _sign_in_page
+from tests.e2e.browser import submit as _submit
 
 
 @pytest.fixture
@@ -64,7 +44,7 @@ def browser(browser_enabled, monkeypatch):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        instance = launch(pw)
         try:
             yield instance
         finally:
@@ -107,33 +87,9 @@ def site(browser_enabled, transactional_db, settings):
                 thread.join(timeout=10)
 
 
-def _png() -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (200, 120), (230, 230, 220)).save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-def _submit(page, selector: str) -> None:
-    with page.expect_navigation():
-        page.click(selector)
-
-
 def _sign_in(browser, base: str, email: str):
-    """Sign in through the real login page; role holders then give their TOTP code."""
-    from communities.demo import DEMO_TOTP_SECRET
-    from communities.management.commands.demo_totp import current_code
-    from demo.users import DEMO_PASSWORD
-
-    page = browser.new_context().new_page()
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=login]", email)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    _submit(page, "main form button[type=submit]")
-    if "/2fa/authenticate" in page.url:
-        page.fill("input[name=code]", current_code(DEMO_TOTP_SECRET))
-        _submit(page, "main form button[type=submit]")
-    assert "/accounts/login" not in page.url and "/2fa/" not in page.url, page.url
-    return page
+    """A new browser context, signed in through the real login page (and its TOTP step)."""
+    return _sign_in_page(browser.new_context().new_page(), base, email)
 
 
 def _figures(page, base: str, fund_pk: int) -> dict[str, int]:
@@ -217,26 +173,15 @@ def test_decide_pay_claim_approve_pay_in_a_real_browser(site, browser):
 
     # the grantee claims on their reimbursement grant, with a receipt
     warm = Grant.objects.get(payment_mode=Grant.PaymentMode.REIMBURSEMENT)
-    grantee.goto(f"{base}/funds/grants/{warm.pk}/")
-    _submit(grantee, "a:has-text('Make a claim')")
-    grantee.fill("input[name=description_1]", "Hot-water urn")
-    grantee.fill("input[name=amount_1]", "123.45")
-    grantee.set_input_files(
-        "input[name=receipt_1]",
-        files=[{"name": "urn-receipt.png", "mimeType": "image/png", "buffer": _png()}],
+    claim_url = money.claim_with_receipt(
+        grantee, f"{base}/funds/grants/{warm.pk}/", "Hot-water urn", "123.45"
     )
-    _submit(grantee, "button:has-text('Submit the claim')")
-    assert "Your claim is submitted" in grantee.content()
     claim = Claim.objects.filter(grant=warm).latest("pk")
     assert claim.status == Claim.Status.SUBMITTED
 
     # a trustee approves it; the finance officer pays it
-    approver.goto(f"{base}/funds/claims/{claim.pk}/")
-    _submit(approver, "button:has-text('Approve the claim')")
-    assert "The claim is approved" in approver.content()
-    finance.goto(f"{base}/funds/claims/{claim.pk}/")
-    _submit(finance, "button:has-text('Pay £123.45')")
-    assert "The claim is paid" in finance.content()
+    money.approve_claim(approver, claim_url)
+    money.pay_claim(finance, claim_url, "£123.45")
 
     # then: the balances moved by exactly those amounts, and the books agree
     end = _figures(chair, base, fund.pk)

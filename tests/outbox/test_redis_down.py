@@ -74,6 +74,7 @@ def test_with_redis_down_every_action_succeeds_and_after_it_returns_each_email_g
         response = client.post(
             "/accounts/signup/",
             {
+                "display_name": "Sam Okoro",
                 "email": "new@example.org",
                 "password1": "a-Long-pass-2026!",
                 "password2": "a-Long-pass-2026!",

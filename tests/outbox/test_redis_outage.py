@@ -178,6 +178,7 @@ def test_redis_killed_mid_run_nothing_waits_and_every_notice_is_sent_once(
                     lambda: client.post(
                         "/accounts/signup/",
                         {
+                            "display_name": "Sam Okoro",
                             "email": "new@example.org",
                             "password1": "a-Long-pass-2026!",
                             "password2": "a-Long-pass-2026!",
