@@ -42,3 +42,10 @@ def receipt_storage():
     if "private" in getattr(settings, "STORAGES", {}):
         return storages["private"]
     return PrivateFileSystemStorage()
+
+
+def export_storage():
+    """Where background exports (funds.models.ExportJob) keep their files: the same private
+    storage as receipts (STORAGES["private"] when configured), so switching that alias to S3
+    moves the exports too. Files are handed out only through a permission-checked view."""
+    return receipt_storage()
