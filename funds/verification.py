@@ -13,9 +13,11 @@ import datetime as dt
 from collections.abc import Iterator
 
 from django.db import connection, transaction
+from django.db.models import Sum
+from django.db.models.functions import ExtractYear
 
 from .ledger_chain import ChainHead, ChainProblem, verify_chain
-from .models import Fund
+from .models import Fund, JournalLeg, LedgerSummary
 
 CHUNK = 5000
 
@@ -137,6 +139,38 @@ def verify_fund(fund_id: int) -> tuple[ChainHead, ChainProblem | None]:
             heads.close()
 
 
+def summary_problem(fund_id: int) -> ChainProblem | None:
+    """The first row of the fund's yearly summary (LedgerSummary) that the legs do not add up
+    to, or a sum the summary lacks: the workspace's charts read the summary, so it must
+    follow from the amounts exactly as the running balances must."""
+    sums = {
+        (row["year"], row["account"], row["entry__grant_id"]): int(row["total"])
+        for row in JournalLeg.objects.filter(fund_id=fund_id)
+        .annotate(year=ExtractYear("posted_at"))
+        .order_by()
+        .values("year", "account", "entry__grant_id")
+        .annotate(total=Sum("amount_pence"))
+    }
+    kept = {
+        (year, account, grant_id): amount
+        for year, account, grant_id, amount in LedgerSummary.objects.filter(
+            fund_id=fund_id
+        ).values_list("year", "account", "grant_id", "amount_pence")
+    }
+    for key in sorted(set(sums) | set(kept), key=str):
+        if sums.get(key, 0) != kept.get(key, 0):
+            year, account, grant_id = key
+            return ChainProblem(
+                fund_id,
+                0,
+                None,
+                f"the yearly summary for {year}, {account}"
+                f"{f', grant {grant_id}' if grant_id else ''} says {kept.get(key, 0)} pence "
+                f"but its legs add up to {sums.get(key, 0)}",
+            )
+    return None
+
+
 def verify_ledger(*, fund_id: int | None = None) -> tuple[list[ChainHead], ChainProblem | None]:
     """Verify one fund or all; stop at the first problem."""
     ids = (
@@ -148,6 +182,7 @@ def verify_ledger(*, fund_id: int | None = None) -> tuple[list[ChainHead], Chain
     for pk in ids:
         head, problem = verify_fund(pk)
         heads.append(head)
+        problem = problem or summary_problem(pk)
         if problem is not None:
             return heads, problem
     return heads, None
