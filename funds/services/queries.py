@@ -94,7 +94,11 @@ def fund_query_raise(
         target_fund = claim.grant.fund_id
     if target_fund != fund.pk:
         raise ApplicationError("That item is not in this fund's books.")
-    if claim is not None and claim.status == Claim.Status.DRAFT:
+    # The claim's status as stored now (the caller's copy may predate its submission).
+    if claim is not None and (
+        Claim.objects.filter(pk=claim.pk).values_list("status", flat=True).first()
+        in (None, Claim.Status.DRAFT)
+    ):
         raise ApplicationError("A draft claim has not been submitted: there is nothing to ask.")
     subject = _text(subject, what="subject", limit=SUBJECT_MAX)
     body = _text(body, what="question", limit=BODY_MAX)
