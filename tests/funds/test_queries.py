@@ -223,6 +223,9 @@ def test_wrong_targets_are_refused(world):
     g = grant(world)
     with pytest.raises(ApplicationError, match="exactly one"):
         _query(world, entry=entry, grant=g)
+    draft = services.claim_create(actor=world.contact, grant=g, items=[item(1_000)])
+    with pytest.raises(ApplicationError, match="draft claim"):
+        _query(world, claim=draft)
     assert not FundQuery.objects.exists()
 
 
