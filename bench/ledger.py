@@ -1,12 +1,15 @@
-"""Ledger benchmark: verify_ledger over 1,000,000 entries (target < 60 s) and a fund statement
-over them (target < 200 ms), each with the peak memory of its own process.
+"""Ledger benchmark: verify_ledger over 1,000,000 entries (target < 60 s), a fund statement
+over them and the funder's audit workspace page (`/funds/<id>/audit/`) for that fund (each
+target < 200 ms), each with the peak memory of its own process.
 
 Migrates a fresh database (a temporary SQLite file, or BENCH_DATABASE_URL), then a child
 process writes one fund's ledger straight into the tables: entries with real hash chains,
 two legs each, and the `funds.ledger_posted` audit event of each posting (so verify_ledger
 does its whole job, audit heads included). Then `manage.py verify_ledger` runs in a child of
 its own, and another child times fund statements (opening, movements, closing) for a month,
-a year and the whole ten years. Peak memory is each child's ru_maxrss (os.wait4).
+a year and the whole ten years, and a last child renders the audit workspace page in process
+(the view, as a funder auditor) several times, with its query count. Peak memory is each
+child's ru_maxrss (os.wait4).
 
     python -m bench.ledger [--entries N]
 """
@@ -22,6 +25,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench import with_bench_keys
 
 ROOT = Path(__file__).resolve().parent.parent
 VERIFY_TARGET_S = 60.0
@@ -88,9 +93,9 @@ def child_setup(entries: int) -> int:
         "balance_after_pence) VALUES (%s, %s, %s, %s, %s, %s, %s)"
     )
     audit_sql = (
-        "INSERT INTO audit_auditevent (seq, action, actor_id, actor_role, object_type, "
+        "INSERT INTO audit_auditevent (stream, seq, action, actor_id, actor_role, object_type, "
         "object_id, changes, created_at, prev_hash, hash) "
-        f"VALUES (%s, %s, NULL, '', 'funds.fund', %s, {json_param}, %s, %s, %s)"
+        f"VALUES (%s, %s, %s, NULL, '', 'funds.fund', %s, {json_param}, %s, %s, %s)"
     )
     # A plausible mix: money in now and then, then commitments and payments of them.
     pattern = [
@@ -102,8 +107,15 @@ def child_setup(entries: int) -> int:
     ]
     prev = GENESIS_HASH
     running = dict.fromkeys(("cash", "receivable", "committed", "paid"), 0)
+    # The yearly summary ledger_post keeps (funds.models.LedgerSummary), kept here the same way.
+    from django.utils import timezone
+
+    summary: dict[tuple[int, str], int] = {}
     batch_e, batch_l, batch_a = [], [], []
     audit_seq0 = 10_000_000  # clear of any real events
+    from audit.services import neighbourhood_stream
+
+    stream = neighbourhood_stream(nb.pk)  # where ledger_post's events go (chained per stream)
     with connection.cursor() as cursor:
         for seq in range(1, entries + 1):
             kind, debit, credit, amount = pattern[seq % len(pattern)]
@@ -127,10 +139,14 @@ def child_setup(entries: int) -> int:
             batch_e.append((seq, fund.pk, seq, key, kind, "", posted, prev, h))
             running[debit] += amount
             running[credit] -= amount
+            year = timezone.localtime(posted_dt).year
+            summary[(year, debit)] = summary.get((year, debit), 0) + amount
+            summary[(year, credit)] = summary.get((year, credit), 0) - amount
             batch_l.append((seq, 1, fund.pk, posted, debit, amount, running[debit]))
             batch_l.append((seq, 2, fund.pk, posted, credit, -amount, running[credit]))
             batch_a.append(
                 (
+                    stream,
                     audit_seq0 + seq,
                     "funds.ledger_posted",
                     str(fund.pk),
@@ -147,6 +163,12 @@ def child_setup(entries: int) -> int:
                     cursor.executemany(leg_sql, batch_l)
                     cursor.executemany(audit_sql, batch_a)
                 batch_e, batch_l, batch_a = [], [], []
+        from funds.models import LedgerSummary
+
+        LedgerSummary.objects.bulk_create(
+            LedgerSummary(fund=fund, year=year, account=account, amount_pence=amount)
+            for (year, account), amount in sorted(summary.items())
+        )
         if pg:
             cursor.execute("ANALYZE funds_journalentry")
             cursor.execute("ANALYZE funds_journalleg")
@@ -200,19 +222,85 @@ def child_statement(repeats: int = 7) -> int:
     return 0
 
 
+def child_workspace(repeats: int = 7) -> int:
+    """Render the audit workspace page of the bench fund as a funder auditor, in process (the
+    view with a request, as the test client would), `repeats` times after one warm-up; print
+    the times and the query count as JSON on the last line."""
+    _django()
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+    from django.db import connection
+    from django.test import RequestFactory
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.models import User
+    from communities.models import Role, RoleAssignment
+    from funds.models import Fund
+    from funds.views_audit import workspace
+
+    fund = Fund.objects.select_related("neighbourhood").get(name="Bench fund")
+    auditor, created = User.objects.get_or_create(email="auditor@bench.example.org")
+    if created:
+        EmailAddress.objects.create(user=auditor, email=auditor.email, primary=True, verified=True)
+        Authenticator.objects.create(
+            user=auditor, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"}
+        )
+        RoleAssignment.objects.create(
+            user=auditor, neighbourhood=fund.neighbourhood, role=Role.FUNDER_AUDITOR
+        )
+    factory = RequestFactory()
+
+    def render() -> tuple[float, int, int]:
+        request = factory.get(f"/funds/{fund.pk}/audit/")
+        request.user = User.objects.get(pk=auditor.pk)  # a fresh user: no cached roles
+        with CaptureQueriesContext(connection) as queries:
+            t0 = time.perf_counter()
+            response = workspace(request, fund.pk)
+            elapsed = (time.perf_counter() - t0) * 1000
+        assert response.status_code == 200, response.status_code
+        return elapsed, len(queries.captured_queries), len(response.content)
+
+    from django.conf import settings
+    from django.test.utils import override_settings
+
+    # No collectstatic here: plain static storage (the manifest lookup is not what we time).
+    storages = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    with override_settings(STORAGES=storages):
+        render()  # warm-up: templates compiled, connection open
+        runs = [render() for _ in range(repeats)]
+    times = [ms for ms, _, _ in runs]
+    print(
+        json.dumps(
+            {
+                "median_ms": statistics.median(times),
+                "max_ms": max(times),
+                "queries": runs[-1][1],
+                "bytes": runs[-1][2],
+            }
+        )
+    )
+    return 0
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="bench.ledger")
     parser.add_argument("--entries", type=int, default=1_000_000)
     parser.add_argument("--child-setup", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--child-statement", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--child-workspace", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args(argv)
     if options.child_setup:
         return child_setup(options.child_setup)
     if options.child_statement:
         return child_statement()
+    if options.child_workspace:
+        return child_workspace()
 
     with tempfile.TemporaryDirectory(prefix="cp-bench-ledger-") as tmp:
-        env = dict(os.environ)
+        env = with_bench_keys(dict(os.environ))  # DEBUG off refuses the development keys
         env["DATABASE_URL"] = os.environ.get(
             "BENCH_DATABASE_URL", f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
         )
@@ -251,7 +339,22 @@ def main(argv: list[str]) -> int:
                 f"max {row['max_ms']:.0f} ms (target < {STATEMENT_TARGET_MS:.0f} ms)"
             )
         print(f"Peak memory of the statement process: {rusage.ru_maxrss / 1024:.0f} MB")
-        ok = verify_ok and statement_ok
+
+        result_file = Path(tmp) / "workspace.json"
+        with open(result_file, "w") as sink:
+            proc = subprocess.Popen([*me, "--child-workspace"], cwd=ROOT, env=proc_env, stdout=sink)
+            _, wstatus, rusage = os.wait4(proc.pid, 0)
+        page = json.loads(result_file.read_text().strip().splitlines()[-1])
+        workspace_ok = (
+            os.waitstatus_to_exitcode(wstatus) == 0 and page["median_ms"] < STATEMENT_TARGET_MS
+        )
+        print(
+            f"audit workspace page over {options.entries:,} entries: median "
+            f"{page['median_ms']:.0f} ms, max {page['max_ms']:.0f} ms "
+            f"(target < {STATEMENT_TARGET_MS:.0f} ms), {page['queries']} queries, "
+            f"{page['bytes'] / 1024:.0f} KB, peak memory {rusage.ru_maxrss / 1024:.0f} MB"
+        )
+        ok = verify_ok and statement_ok and workspace_ok
         print("PASS" if ok else "FAIL")
         return 0 if ok else 1
 

@@ -4,10 +4,12 @@ recovery, and a ledger that verifies. Every write goes through the funds service
 ledger chain and the audit trail are what real use would make.
 
 Who has work to do afterwards:
-- trustee@example.org: "Youth club Friday nights" waits for a decision; a claim to approve.
+- trustee@example.org: "Youth club Friday nights" waits for a decision; a claim to approve;
+  the funder's open query on the garden claim, on the to-do page.
 - finance@example.org: a tranche ready to release, a claim to pay, a grant to start.
-- funder@example.org: the fund's books, a claim waiting for approval, receipts to follow, and a
-  tranche on hold to review (the garden's second payment).
+- funder@example.org: the fund's books, a claim waiting for approval, receipts to follow, a
+  tranche on hold to review (the garden's second payment), and an open query on the garden's
+  claim that a trustee has answered once (reply to it, or close it).
 - resident@example.org: grant contact; can make a claim on the community garden.
 
 Idempotent: it runs only when the neighbourhood has no demo fund yet.
@@ -32,6 +34,7 @@ from . import services
 from .models import Decision, Fund, Grant, Organisation, Recovery
 from .services import ItemInput, TrancheSpec
 from .services.decisions import conflicts_for, current_trustee_ids, quorum_for
+from .services.queries import fund_query_answer, fund_query_raise
 
 FUND_NAME = "{name} Community Wealth Fund"
 FUNDER = ("Examplebury Community Wealth Fund", "GB-CHC-1190001", "1190001")
@@ -286,6 +289,22 @@ def _seed_neighbourhood(nb: Neighbourhood, *, users, stdout) -> None:
             actor=funder_user,
             tranche=g1.tranches.get(number=2),
             reason="Please send photos of the finished beds with the spend report.",
+        )
+        # An open query on the garden's claim, answered once by a trustee: the auditor can
+        # reply or close it, and it shows on the trustees' to-do until then.
+        query = fund_query_raise(
+            actor=funder_user,
+            fund=fund,
+            claim=claim,
+            subject="Timber receipt",
+            body="The timber receipt is for six raised beds, but the grant plan shows four. "
+            "Were two more beds agreed, and where are they?",
+        )
+        fund_query_answer(
+            actor=chair,
+            query=query,
+            body="The partnership agreed six beds at its March meeting (see the minutes): two "
+            "are at the school gate. Photos will come with the spend report.",
         )
 
     # 2. The warm hub: claims reimbursed. One paid; one approved, for the finance officer to

@@ -245,3 +245,43 @@ class GrantApproveForm(forms.Form):
     def __init__(self, *args, organisations, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["recipient_organisation"].queryset = organisations
+
+
+class QueryForm(forms.Form):
+    """A funder auditor's query: a subject and the question; the item comes from the link."""
+
+    target = forms.ChoiceField(
+        choices=[("entry", "entry"), ("grant", "grant"), ("claim", "claim")],
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": "Raise a query from an entry, a grant or a claim."},
+    )
+    target_id = forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=1,
+        error_messages={"invalid": "Raise a query from an entry, a grant or a claim."},
+    )
+    subject = forms.CharField(
+        label="Subject",
+        max_length=200,
+        help_text="A few words, for example “Receipt does not match the amount”.",
+        error_messages={"required": "Enter a subject for the query."},
+    )
+    body = forms.CharField(
+        label="Your question",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="Say what you need the trustees to explain or send. At most 5,000 characters.",
+        error_messages={"required": "Write your question."},
+    )
+
+
+class QueryMessageForm(forms.Form):
+    """An answer, a reply, or the note that closes or reopens a query."""
+
+    body = forms.CharField(
+        label="Your message",
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="At most 5,000 characters.",
+    )

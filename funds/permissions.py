@@ -127,3 +127,81 @@ def can_review_report(user, grant: Grant) -> bool:
 def can_audit_fund(user, fund: Fund) -> bool:
     """The audit workspace: the funder auditors and the trustees of the fund's neighbourhood."""
     return can_use_powers(user, fund.neighbourhood, (*TRUSTEE_ROLES, *AUDITOR))
+
+
+# --- Auditors' queries (funds.services.queries) -------------------------------------------
+# A query is between the fund's funder auditors, who ask, and the neighbourhood's trustees,
+# who answer. A trustee conflicted on the item asked about (its payee, its proposer, whoever
+# submitted the claim, or a declared conflict) sees the thread but does not answer it: the
+# answer is an account of the partnership's own decisions, which they took no part in
+# (DESIGN.md, conflicts of interest).
+
+
+def can_raise_query(user, fund: Fund) -> bool:
+    """A funder auditor of the fund (the role in its neighbourhood, with two-factor)."""
+    return can_use_powers(user, fund.neighbourhood, AUDITOR)
+
+
+def can_view_fund_queries(user, fund: Fund) -> bool:
+    """The fund's funder auditors and the neighbourhood's trustees read its queries."""
+    return can_use_powers(user, fund.neighbourhood, (*TRUSTEE_ROLES, *AUDITOR))
+
+
+def can_view_query(user, query) -> bool:
+    """The fund's funder auditors and the neighbourhood's trustees read every query."""
+    return can_view_fund_queries(user, query.fund)
+
+
+def query_grant(query) -> Grant | None:
+    """The grant a query is about, directly or through its claim or ledger entry."""
+    if query.grant_id:
+        return query.grant
+    if query.claim_id:
+        return query.claim.grant
+    return query.entry.grant if query.entry_id else None
+
+
+def can_answer_query(user, query) -> bool:
+    """A trustee of the neighbourhood who is not conflicted on what is asked about, while
+    the query is open."""
+    if query.status != query.Status.OPEN:
+        return False
+    if not can_use_powers(user, query.fund.neighbourhood, TRUSTEE_ROLES):
+        return False
+    if query.claim_id and _pk(user) == query.claim.submitted_by_id:
+        return False
+    grant = query_grant(query)
+    return grant is None or (
+        _pk(user) not in grant.conflicted_user_ids() and not has_conflict(user, grant)
+    )
+
+
+def can_reply_query(user, query) -> bool:
+    """The fund's funder auditors reply on an open query."""
+    return query.status == query.Status.OPEN and can_raise_query(user, query.fund)
+
+
+def can_close_query(user, query) -> bool:
+    """A funder auditor closes an open query (satisfied, or with a note)."""
+    return query.status == query.Status.OPEN and can_raise_query(user, query.fund)
+
+
+def can_reopen_query(user, query) -> bool:
+    """A funder auditor reopens a closed query: the thread carries on where it stopped."""
+    return query.status == query.Status.CLOSED and can_raise_query(user, query.fund)
+
+
+# --- Background exports (funds.services.exports) ------------------------------------------
+
+
+def can_view_export_job(user, job) -> bool:
+    """The requester (while they still may download the books), and the fund's funder
+    auditors and trustees."""
+    from .exports.permissions import can_start_export
+
+    fund = job.fund
+    if _pk(user) == job.requester_id:
+        return can_start_export(user, fund, job.kind)
+    return can_use_powers(user, fund.neighbourhood, (*TRUSTEE_ROLES, *AUDITOR)) and (
+        can_start_export(user, fund, job.kind)
+    )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.db.models import Sum
 
-from .models import Account, Fund, Grant, JournalEntry, JournalLeg
+from .models import Account, Fund, Grant, JournalEntry, JournalLeg, LedgerSummary
 
 A = Account
 
@@ -154,25 +154,21 @@ def grant_paid_pence(*, grant: Grant) -> int:
 
 def spend_by_theme_and_year(*, neighbourhood) -> list[tuple[int, str, int]]:
     """(year, theme, pence paid) over the neighbourhood's funds, from the ledger's paid and
-    running-cost legs: a grant's theme is its proposal's; running costs are "running_costs".
-    Net of reversals (a reversed payment's legs cancel it); recoveries are not subtracted."""
-    from django.db.models.functions import ExtractYear
-
+    running-cost movements (the yearly summary every posting keeps): a grant's theme is its
+    proposal's; running costs are "running_costs". Net of reversals (a reversed payment's
+    legs cancel it); recoveries are not subtracted."""
     rows = (
-        JournalLeg.objects.filter(
+        LedgerSummary.objects.filter(
             fund__neighbourhood=neighbourhood, account__in=[A.PAID, A.RUNNING_COSTS]
         )
-        .annotate(year=ExtractYear("posted_at"))
-        .values("year", "entry__grant__proposal__theme", "entry__grant__purpose")
+        .values("year", "grant__proposal__theme", "grant__purpose")
         .annotate(total=Sum("amount_pence"))
         .order_by("year")
     )
     totals: dict[tuple[int, str], int] = {}
     for row in rows:
-        theme = row["entry__grant__proposal__theme"] or (
-            "running_costs"
-            if row["entry__grant__purpose"] == Grant.Purpose.RUNNING_COSTS
-            else "other"
+        theme = row["grant__proposal__theme"] or (
+            "running_costs" if row["grant__purpose"] == Grant.Purpose.RUNNING_COSTS else "other"
         )
         key = (row["year"], theme)
         totals[key] = totals.get(key, 0) + int(row["total"] or 0)

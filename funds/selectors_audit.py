@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.db.models import Count, Prefetch, Q, Sum
-from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
 from audit.models import AuditEvent
@@ -22,12 +21,12 @@ from .models import (
     Account,
     Claim,
     ClaimItem,
-    Decision,
     DecisionExclusion,
     Fund,
     Grant,
     JournalEntry,
     JournalLeg,
+    LedgerSummary,
     MonitoringReport,
 )
 
@@ -41,8 +40,8 @@ DRILLS = {
     "recovered": ("Recovered from grantees", (A.RECOVERED,), -1),
     "returned": ("Returned to the funder", (A.RETURNED,), 1),
 }
-ENTRY_LIMIT = 500
-TRAIL_LIMIT = 200
+ENTRY_PAGE = 50
+TRAIL_LIMIT = 50
 
 
 def _pounds(pence: int) -> float:
@@ -50,10 +49,10 @@ def _pounds(pence: int) -> float:
 
 
 def _yearly(fund: Fund) -> dict[int, dict[str, int]]:
-    """Movement per year and account: one aggregate query."""
+    """Movement per year and account, from the yearly summary (one row per year, account and
+    grant, kept by every posting): one aggregate over a few hundred rows, not over the legs."""
     rows = (
-        JournalLeg.objects.filter(fund=fund)
-        .annotate(year=ExtractYear("posted_at"))
+        LedgerSummary.objects.filter(fund=fund)
         .order_by()
         .values("year", "account")
         .annotate(total=Sum("amount_pence"))
@@ -117,11 +116,12 @@ def fund_charts(*, fund: Fund, tranches) -> dict[str, str]:
 
 
 def spend_by_theme(*, funds) -> list[tuple[str, int]]:
-    """(theme label, pence paid) over these funds' paid and running-cost legs: one query."""
+    """(theme label, pence paid) over these funds' paid and running-cost movements: one
+    query over the yearly summary (funds.models.LedgerSummary), never over the legs."""
     rows = (
-        JournalLeg.objects.filter(fund__in=funds, account__in=[A.PAID, A.RUNNING_COSTS])
+        LedgerSummary.objects.filter(fund__in=funds, account__in=[A.PAID, A.RUNNING_COSTS])
         .order_by()
-        .values("account", "entry__grant__proposal__theme")
+        .values("account", "grant__proposal__theme")
         .annotate(total=Sum("amount_pence"))
     )
     labels = dict(Theme.choices)
@@ -130,28 +130,34 @@ def spend_by_theme(*, funds) -> list[tuple[str, int]]:
         if row["account"] == A.RUNNING_COSTS:
             label = "Running costs"
         else:
-            label = labels.get(row["entry__grant__proposal__theme"], "Other")
+            label = labels.get(row["grant__proposal__theme"], "Other")
         totals[label] += int(row["total"] or 0)
     return sorted(((k, v) for k, v in totals.items() if v), key=lambda kv: -kv[1])
 
 
-def claims_register(*, fund: Fund) -> list[Claim]:
-    """Every claim of the fund's grants with its items (and receipts): two queries."""
-    claims = list(
+def claims_queryset(*, fund: Fund):
+    return (
         Claim.objects.filter(grant__fund=fund)
         .exclude(status=Claim.Status.DRAFT)
         .select_related("grant")
         .prefetch_related(Prefetch("items", queryset=ClaimItem.objects.order_by("id")))
         .order_by("-submitted_at", "-pk")
     )
+
+
+def claims_register(*, fund: Fund, claims=None) -> list[Claim]:
+    """Every claim of the fund's grants (or one page of them) with its items (and
+    receipts): two queries."""
+    claims = list(claims_queryset(fund=fund) if claims is None else claims)
     for claim in claims:
         claim.total_pence = sum(item.amount_pence for item in claim.items.all())
     return claims
 
 
-def decisions_register(*, fund: Fund) -> list[Decision]:
-    """Decisions with their votes and exclusions (who was excluded, and why): three queries."""
-    return list(
+def decisions_register(*, fund: Fund):
+    """Decisions with their votes and exclusions (who was excluded, and why): a queryset to
+    page through; a page costs three queries."""
+    return (
         fund.decisions.select_related("meeting", "proposal", "grant")
         .prefetch_related(
             Prefetch(
@@ -184,33 +190,48 @@ def receipt_views(*, fund: Fund, item_ids: list[str] | None = None) -> list[Audi
     )
 
 
-def audit_trail(*, fund: Fund, item_ids: list[str] | None = None) -> list[AuditEvent]:
-    """The newest events about the fund and its tranches, decisions, grants and claims."""
+def audit_trail(
+    *, fund: Fund, item_ids: list[str] | None = None, limit: int = TRAIL_LIMIT
+) -> list[AuditEvent]:
+    """The newest events about the fund and its tranches, decisions, grants and claims.
+
+    Two bounded queries, merged here: the fund's own events (a fund with a million postings
+    has a million `funds.ledger_posted` events: the newest by id is an index walk, where an
+    OR with the other objects would sort them all), and the events of everything else that
+    belongs to the fund (a few per grant, claim and decision)."""
     from .exports.audit import fund_objects
 
+    fund_key = (Fund._meta.label_lower, str(fund.pk))
     by_type: dict[str, list[str]] = defaultdict(list)
-    for object_type, object_id in fund_objects(fund):
+    for object_type, object_id in fund_objects(fund) - {fund_key}:
         by_type[object_type].append(object_id)
     by_type[ClaimItem._meta.label_lower] = _item_ids(fund) if item_ids is None else item_ids
-    query = Q(pk__in=[])
+    others = Q(pk__in=[])
     for object_type, ids in by_type.items():
-        query |= Q(object_type=object_type, object_id__in=ids)
-    return list(
-        AuditEvent.objects.filter(query)
+        if ids:
+            others |= Q(object_type=object_type, object_id__in=ids)
+    events = [
+        *AuditEvent.objects.filter(object_type=fund_key[0], object_id=fund_key[1])
         .select_related("actor")
-        .order_by("-created_at", "-pk")[:TRAIL_LIMIT]
-    )
+        .order_by("-pk")[:limit],
+        *AuditEvent.objects.filter(others).select_related("actor").order_by("-pk")[:limit],
+    ]
+    events.sort(key=lambda e: (e.created_at, e.pk), reverse=True)
+    return events[:limit]
 
 
-def entries_behind(*, fund: Fund, drill: str) -> list[JournalEntry]:
-    """The ledger entries that make up one total, each with its grant, claim and receipts:
-    a fixed number of queries however many entries (the newest ENTRY_LIMIT)."""
+def entries_behind(
+    *, fund: Fund, drill: str, before: int | None = None, limit: int = ENTRY_PAGE
+) -> tuple[list[JournalEntry], int | None]:
+    """One page of the ledger entries that make up one total (newest first), each with its
+    grant, claim and receipts, and the seq to continue from (None on the last page): a fixed
+    number of queries however many entries. Pages are keyed by seq, so an old page costs
+    no more than the first."""
     _label, accounts, sign = DRILLS[drill]
-    entry_ids = (
-        JournalLeg.objects.filter(fund=fund, account__in=accounts)
-        .values_list("entry_id", flat=True)
-        .distinct()
-    )
+    entry_ids = JournalLeg.objects.filter(fund=fund, account__in=accounts)
+    if before is not None:
+        entry_ids = entry_ids.filter(entry__seq__lt=before)
+    entry_ids = entry_ids.values_list("entry_id", flat=True)
     entries = list(
         JournalEntry.objects.filter(pk__in=entry_ids)
         .select_related("grant", "claim", "grant_tranche", "fund_tranche")
@@ -218,12 +239,14 @@ def entries_behind(*, fund: Fund, drill: str) -> list[JournalEntry]:
             Prefetch("legs", queryset=JournalLeg.objects.filter(account__in=accounts)),
             Prefetch("claim__items", queryset=ClaimItem.objects.order_by("id")),
         )
-        .order_by("-seq")[:ENTRY_LIMIT]
+        .order_by("-seq")[: limit + 1]
     )
+    more = len(entries) > limit
+    entries = entries[:limit]
     for entry in entries:
         entry.amount = sign * sum(leg.amount_pence for leg in entry.legs.all())
     # A payment moves money from committed to paid: no change to "committed", so left out.
-    return [entry for entry in entries if entry.amount]
+    return [entry for entry in entries if entry.amount], (entries[-1].seq if more else None)
 
 
 def _public_funds(neighbourhood):

@@ -23,7 +23,7 @@ from .models import (
     FundTranche,
     Grant,
     GrantTranche,
-    JournalLeg,
+    LedgerSummary,
 )
 from .selectors import grant_figures
 from .services.grants import tranche_refusal
@@ -62,30 +62,33 @@ def fund_tranches(*, fund: Fund) -> list[FundTranche]:
     return list(fund.tranches.order_by("due_on", "id"))
 
 
-def fund_grants(*, fund: Fund) -> list[Grant]:
-    """The fund's grants, each with granted, paid and spent attached: three queries in all,
-    however many grants (legs and claim items summed per grant)."""
-    grants = list(
-        fund.grants.select_related("proposal", "recipient_organisation", "recipient_user")
-    )
-    return attach_grant_figures(grants)
+def fund_grants_queryset(*, fund: Fund):
+    return fund.grants.select_related("proposal", "recipient_organisation", "recipient_user")
+
+
+def fund_grants(*, fund: Fund, grants=None) -> list[Grant]:
+    """The fund's grants (or one page of them), each with granted, paid and spent attached:
+    three queries in all, however many grants and entries."""
+    return attach_grant_figures(list(fund_grants_queryset(fund=fund) if grants is None else grants))
 
 
 def attach_grant_figures(grants: list[Grant]) -> list[Grant]:
-    """Set `figures` (granted, paid, spent) on each grant: two queries however many grants
-    (legs and approved or paid claim items summed per grant). Used by the pages and the API."""
+    """Set `figures` (granted, paid, spent) on each grant: two queries however many grants and
+    entries (summary rows and approved or paid claim items summed per grant). Used by the pages
+    and the API."""
     ids = [grant.pk for grant in grants]
     if not ids:
         return grants
     legs: dict[int, dict[str, int]] = {}
+    # From the yearly summary that every posting keeps (LedgerSummary), not the legs.
     rows = (
-        JournalLeg.objects.filter(entry__grant_id__in=ids)
+        LedgerSummary.objects.filter(grant_id__in=ids)
         .order_by()
-        .values("entry__grant_id", "account")
+        .values("grant_id", "account")
         .annotate(total=Sum("amount_pence"))
     )
     for row in rows:
-        legs.setdefault(row["entry__grant_id"], {})[row["account"]] = int(row["total"])
+        legs.setdefault(row["grant_id"], {})[row["account"]] = int(row["total"])
     spent = dict(
         ClaimItem.objects.filter(
             claim__grant_id__in=ids,

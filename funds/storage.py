@@ -20,6 +20,7 @@ from config.storage import (
 __all__ = [
     "PrivateFileSystemStorage",
     "export_save",
+    "export_storage",
     "private_file_response",
     "receipt_storage",
 ]
@@ -34,3 +35,10 @@ def export_save(name: str, chunks) -> str:
     """Write an export file to private storage (any backend); returns the stored name. Hand it
     out with private_file_response after checking the reader may see it."""
     return private_file_save(name, chunks)
+
+
+def export_storage() -> Storage:
+    """Where background exports (funds.models.ExportJob) keep their files: the same private
+    storage as receipts, so switching it to object storage moves the exports too. Files are
+    handed out only through a permission-checked view."""
+    return private_storage()

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views, views_audit, views_grants
+from . import views, views_audit, views_grants, views_jobs, views_queries
 
 app_name = "funds"
 
@@ -34,5 +34,13 @@ urlpatterns = [
     path("receipts/<int:pk>/", views_grants.receipt, name="receipt"),
     path("<int:pk>/audit/", views_audit.workspace, name="audit"),
     path("<int:pk>/audit/<slug:drill>/", views_audit.entries, name="audit_entries"),
+    path("<int:pk>/queries/new/", views_queries.query_new, name="query_new"),
+    path("queries/<int:pk>/", views_queries.query_detail, name="query"),
+    path("queries/<int:pk>/<slug:action>/", views_queries.query_act, name="query_act"),
+    path("<int:pk>/exports/start/", views_jobs.export_start, name="export_start"),
+    path("exports/<int:pk>/", views_jobs.export_job, name="export_job"),
+    path("exports/<int:pk>/status.json", views_jobs.export_job_status, name="export_status"),
+    path("exports/<int:pk>/download/", views_jobs.export_download, name="export_download"),
+    path("exports/<int:pk>/retry/", views_jobs.export_retry, name="export_retry"),
     path("spend/<slug:slug>/", views_audit.public_spend, name="public_spend"),
 ]

@@ -13,9 +13,10 @@ import datetime as dt
 from collections.abc import Iterator
 
 from django.db import connection, transaction
+from django.utils import timezone
 
 from .ledger_chain import ChainHead, ChainProblem, verify_chain
-from .models import Fund
+from .models import Fund, LedgerSummary
 
 CHUNK = 5000
 
@@ -45,11 +46,38 @@ def _stream(sql: str, params: list) -> Iterator[tuple]:
             yield from rows
 
 
-def ledger_entries(fund_id: int) -> Iterator[dict]:
+class _LocalYears:
+    """The local calendar year of a UTC ISO timestamp, by comparing text with each year's
+    first instant (cached): the summary check must not convert two million timestamps."""
+
+    def __init__(self) -> None:
+        self.starts: dict[int, str] = {}
+
+    def start(self, year: int) -> str:
+        if year not in self.starts:
+            first = timezone.make_aware(dt.datetime(year, 1, 1))
+            self.starts[year] = first.astimezone(dt.UTC).isoformat()
+        return self.starts[year]
+
+    def __call__(self, iso_utc: str) -> int:
+        year = int(iso_utc[:4])
+        if iso_utc >= self.start(year + 1):
+            return year + 1
+        if iso_utc < self.start(year):
+            return year - 1
+        return year
+
+
+def ledger_entries(
+    fund_id: int, sums: dict[tuple[int, str, int | None], int] | None = None
+) -> Iterator[dict]:
     """The fund's entries in seq order with their legs, as ledger_chain expects them.
 
     Two ordered streams (entries by seq; legs by their entry's seq and line) merged as they
-    go; raw SQL because the ORM's per-row conversions cost more than the hashing does."""
+    go; raw SQL because the ORM's per-row conversions cost more than the hashing does. When
+    `sums` is given, each leg's amount is added to it per (local year, account, grant), for
+    the check of the yearly summary (summary_problem)."""
+    local_year = _LocalYears()
     # On SQLite, read the stored text of posted_at: parsing three million timestamps only
     # to print them again costs more than the hashing.
     text = connection.vendor == "sqlite"
@@ -88,11 +116,15 @@ def ledger_entries(fund_id: int) -> Iterator[dict]:
             "hash": row[10],
             "legs": [],
         }
+        year = local_year(entry["posted_at"]) if sums is not None else 0
         # Skip legs of entries that sort before this one (only after tampering).
         while leg is not None and leg[0] < seq:
             leg = next(legs, None)
         while leg is not None and leg[0] == seq and leg[1] == entry_id:
             entry["legs"].append((leg[4], leg[5]))
+            if sums is not None:
+                key = (year, leg[4], row[8])
+                sums[key] = sums.get(key, 0) + leg[5]
             running[leg[4]] = running.get(leg[4], 0) + leg[5]
             if running[leg[4]] != leg[6]:
                 entry["problem"] = "has a running balance that does not follow from the amounts"
@@ -123,18 +155,53 @@ def audit_heads(fund_id: int) -> Iterator[tuple[int, str]]:
 def verify_fund(fund_id: int) -> tuple[ChainHead, ChainProblem | None]:
     """Verify one fund inside one read transaction, so the three streams (entries, legs,
     audit heads) see the same snapshot even while postings go on (REPEATABLE READ on
-    PostgreSQL; SQLite's read transaction is a snapshot already)."""
+    PostgreSQL; SQLite's read transaction is a snapshot already); then its yearly summary
+    against the legs the same pass added up."""
+    sums: dict[tuple[int, str, int | None], int] = {}
     outermost = not connection.in_atomic_block
     with transaction.atomic():
         if outermost and connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        entries, heads = ledger_entries(fund_id), audit_heads(fund_id)
+        entries, heads = ledger_entries(fund_id, sums), audit_heads(fund_id)
         try:
-            return verify_chain(fund_id, entries, heads)
+            head, problem = verify_chain(fund_id, entries, heads)
+            # In the same snapshot as the legs: a posting meanwhile changes neither.
+            return head, problem or summary_problem(fund_id, sums)
         finally:
             entries.close()
             heads.close()
+
+
+def summary_problem(
+    fund_id: int, sums: dict[tuple[int, str, int | None], int] | None = None
+) -> ChainProblem | None:
+    """The first row of the fund's yearly summary (LedgerSummary) that the legs do not add up
+    to, or a sum the summary lacks: the workspace's charts read the summary, so it must
+    follow from the amounts exactly as the running balances must. `sums` are the legs per
+    (local year, account, grant), as ledger_entries adds them (read afresh when not given)."""
+    if sums is None:
+        sums = {}
+        for _entry in ledger_entries(fund_id, sums):
+            pass
+    kept = {
+        (year, account, grant_id): amount
+        for year, account, grant_id, amount in LedgerSummary.objects.filter(
+            fund_id=fund_id
+        ).values_list("year", "account", "grant_id", "amount_pence")
+    }
+    for key in sorted(set(sums) | set(kept), key=str):
+        if sums.get(key, 0) != kept.get(key, 0):
+            year, account, grant_id = key
+            return ChainProblem(
+                fund_id,
+                0,
+                None,
+                f"the yearly summary for {year}, {account}"
+                f"{f', grant {grant_id}' if grant_id else ''} says {kept.get(key, 0)} pence "
+                f"but its legs add up to {sums.get(key, 0)}",
+            )
+    return None
 
 
 def verify_ledger(*, fund_id: int | None = None) -> tuple[list[ChainHead], ChainProblem | None]:

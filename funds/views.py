@@ -15,7 +15,7 @@ from proposals.models import Proposal
 
 from . import minutes as minutes_pdf
 from . import permissions as perms
-from . import selectors, selectors_pages, services
+from . import selectors, selectors_pages, selectors_queries, services
 from .forms import DecisionForm, GrantApproveForm, organisations_for_grants
 from .models import Decision, DecisionExclusion, Fund, Grant
 from .services.decisions import (
@@ -110,6 +110,7 @@ def trustee_todo(request: HttpRequest, pk: int) -> HttpResponse:
             "due": selectors_pages.decisions_due(fund=fund),
             "claims": selectors_pages.claims_to_approve(fund=fund, user=request.user),
             "figures": selectors.fund_figures(fund=fund),
+            "queries": selectors_queries.open_queries(fund=fund),
         },
     )
 

@@ -8,6 +8,7 @@ public page is for anyone: totals, grants, progress and spend by theme, nothing 
 
 from __future__ import annotations
 
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.safestring import mark_safe
@@ -17,8 +18,8 @@ from communities.permissions import TRUSTEE_ROLES, ensure_powers
 from prospects.charts import bar_chart
 
 from . import permissions as perms
-from . import selectors, selectors_audit, selectors_pages
-from .models import Fund
+from . import selectors, selectors_audit, selectors_pages, selectors_queries
+from .models import ExportJob, Fund
 
 
 def _audited_fund(request: HttpRequest, pk: int) -> Fund:
@@ -31,8 +32,18 @@ def _audited_fund(request: HttpRequest, pk: int) -> Fund:
     return fund
 
 
+REGISTER_PAGE = 25
+
+
+def _page(request: HttpRequest, queryset, name: str):
+    """One page of a register; each register pages on its own parameter (?grants=2)."""
+    return Paginator(queryset, REGISTER_PAGE).get_page(request.GET.get(name))
+
+
 def workspace(request: HttpRequest, pk: int) -> HttpResponse:
-    """The fund's audit workspace: statement, charts, registers, trail, receipt views."""
+    """The fund's audit workspace: statement, charts, registers, queries, trail, receipt
+    views. Every figure comes from index seeks (running balances), the yearly summary or
+    a page of a register, so the query count does not grow with the ledger."""
     fund = _audited_fund(request, pk)
     tranches = selectors_pages.fund_tranches(fund=fund)
     charts = selectors_audit.fund_charts(fund=fund, tranches=tranches)
@@ -42,6 +53,10 @@ def workspace(request: HttpRequest, pk: int) -> HttpResponse:
         (key, label, getattr(figures, key))
         for key, (label, _accounts, _sign) in selectors_audit.DRILLS.items()
     ]
+    grants = _page(request, selectors_pages.fund_grants_queryset(fund=fund), "grants")
+    claims = _page(request, selectors_audit.claims_queryset(fund=fund), "claims")
+    decisions = _page(request, selectors_audit.decisions_register(fund=fund), "decisions")
+    queries = _page(request, selectors_queries.queries_register(fund=fund), "queries")
     return render(
         request,
         "funds/audit/workspace.html",
@@ -51,9 +66,14 @@ def workspace(request: HttpRequest, pk: int) -> HttpResponse:
             "totals": totals,
             "charts": {k: mark_safe(v) for k, v in charts.items()},  # noqa: S308 - escaped
             "tranches": tranches,
-            "grants": selectors_pages.fund_grants(fund=fund),
-            "claims": selectors_audit.claims_register(fund=fund),
-            "decisions": selectors_audit.decisions_register(fund=fund),
+            "grants_page": grants,
+            "grants": selectors_pages.fund_grants(fund=fund, grants=grants.object_list),
+            "claims_page": claims,
+            "claims": selectors_audit.claims_register(fund=fund, claims=claims.object_list),
+            "decisions_page": decisions,
+            "queries_page": queries,
+            "can_raise_query": perms.can_raise_query(request.user, fund),
+            "export_kinds": ExportJob.Kind.choices,
             "trail": selectors_audit.audit_trail(fund=fund, item_ids=item_ids),
             "views": selectors_audit.receipt_views(fund=fund, item_ids=item_ids),
         },
@@ -61,21 +81,27 @@ def workspace(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def entries(request: HttpRequest, pk: int, drill: str) -> HttpResponse:
-    """The ledger entries behind one total, each linked to its claim and receipts."""
+    """The ledger entries behind one total, a page at a time (newest first), each linked
+    to its claim and receipts."""
     fund = _audited_fund(request, pk)
     if drill not in selectors_audit.DRILLS:
         raise Http404("There is no such total.")
+    before = request.GET.get("before", "")
+    before_seq = int(before) if before.isdigit() else None
     label = selectors_audit.DRILLS[drill][0]
-    rows = selectors_audit.entries_behind(fund=fund, drill=drill)
+    rows, next_before = selectors_audit.entries_behind(fund=fund, drill=drill, before=before_seq)
     return render(
         request,
         "funds/audit/entries.html",
         {
             "fund": fund,
+            "drill": drill,
             "label": label,
             "entries": rows,
             "total": getattr(selectors.fund_figures(fund=fund), drill),
-            "limit": selectors_audit.ENTRY_LIMIT,
+            "next_before": next_before,
+            "first_page": before_seq is None,
+            "can_raise_query": perms.can_raise_query(request.user, fund),
         },
     )
 

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from config.errors import ApplicationError, ForbiddenError
 
 from . import permissions as perms
-from . import selectors_pages, services
+from . import selectors_pages, selectors_queries, services
 from .forms import ClaimForm, ReasonForm
 from .models import Claim, ClaimItem, Grant, GrantTranche
 from .receipt_access import receipt_response
@@ -52,6 +52,12 @@ def grant_detail(request: HttpRequest, pk: int) -> HttpResponse:
             and grant.status in (Grant.Status.ACTIVE, Grant.Status.AGREEMENT_ISSUED),
             "can_view_fund": perms.can_view_fund(request.user, grant.fund),
             "can_hold": perms.can_suspend_fund(request.user, grant.fund),
+            "can_raise_query": perms.can_raise_query(request.user, grant.fund),
+            "queries": (
+                selectors_queries.queries_about(grant=grant)
+                if perms.can_view_fund_queries(request.user, grant.fund)
+                else []
+            ),
         },
     )
 
@@ -110,6 +116,13 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "items": list(claim.items.all()),
             "total": sum(i.amount_pence for i in claim.items.all()),
             "can_review": is_submitted and perms.can_approve_claim(request.user, claim),
+            "can_raise_query": claim.status != claim.Status.DRAFT
+            and perms.can_raise_query(request.user, claim.grant.fund),
+            "queries": (
+                selectors_queries.queries_about(claim=claim)
+                if perms.can_view_fund_queries(request.user, claim.grant.fund)
+                else []
+            ),
             "can_pay": can_pay,
             "reason_form": ReasonForm(),
         },

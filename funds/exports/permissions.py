@@ -25,3 +25,11 @@ def can_download_books(user, fund: Fund) -> bool:
 def can_download_audit_trail(user, fund: Fund) -> bool:
     """The fund's audit trail as JSON lines: funder auditors and trustees."""
     return can_use_powers(user, fund.neighbourhood, AUDIT_ROLES)
+
+
+def can_start_export(user, fund: Fund, kind: str) -> bool:
+    """A background export of this kind (funds.models.ExportJob.Kind): the audit trail for
+    those who may download it, the rest for those who may download the books."""
+    if kind == "audit-jsonl":
+        return can_download_audit_trail(user, fund)
+    return can_download_books(user, fund)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
@@ -315,3 +316,11 @@ def write_csv(grants: list[dict], out: io.TextIOBase) -> None:
     writer = csv.writer(out, lineterminator="\r\n")
     for row in csv_rows(grants):
         writer.writerow(row)
+
+
+def package_chunks(grants: Iterator[dict]) -> Iterator[str]:
+    """A 360Giving package as text chunks, one grant at a time (downloads and files alike)."""
+    yield '{"grants": ['
+    for index, grant in enumerate(grants):
+        yield ("," if index else "") + "\n" + json.dumps(grant, ensure_ascii=False)
+    yield f'\n], "version": "{VERSION}"}}\n'

@@ -8,8 +8,6 @@ role but without two-factor the set-up prompt instead of a bare refusal).
 from __future__ import annotations
 
 import datetime as dt
-import json
-from collections.abc import Iterator
 
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.http import require_GET
@@ -40,13 +38,6 @@ def _attachment(response: HttpResponse, filename: str) -> HttpResponse:
     return response
 
 
-def _package_chunks(grants: Iterator[dict]) -> Iterator[str]:
-    yield '{"grants": ['
-    for index, grant in enumerate(grants):
-        yield ("," if index else "") + "\n" + json.dumps(grant, ensure_ascii=False)
-    yield f'\n], "version": "{g360.VERSION}"}}\n'
-
-
 @require_GET
 def threesixtygiving_json(request: HttpRequest, fund_id: int | None = None):
     """Public: every awarded fund's grants (or one fund's) as a 360Giving package."""
@@ -56,7 +47,7 @@ def threesixtygiving_json(request: HttpRequest, fund_id: int | None = None):
             raise NotFoundError("There is no published fund with that number.")
         fund_ids = [fund_id]
     response = StreamingHttpResponse(
-        _package_chunks(g360.iter_grants(fund_ids)), content_type="application/json"
+        g360.package_chunks(g360.iter_grants(fund_ids)), content_type="application/json"
     )
     name = f"360giving-fund-{fund_id}.json" if fund_id else "360giving.json"
     return _attachment(response, name)

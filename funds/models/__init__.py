@@ -1,6 +1,7 @@
 """Funds, grants and the ledger: models split by sub-domain, all importable from funds.models."""
 
 from .decisions import Decision, DecisionExclusion, DecisionVote, Meeting
+from .exports import ExportJob
 from .funds import Fund, FundTranche, Organisation
 from .grants import (
     Claim,
@@ -11,7 +12,8 @@ from .grants import (
     Recovery,
     Variation,
 )
-from .ledger import Account, JournalEntry, JournalLeg, LedgerImmutableError
+from .ledger import Account, JournalEntry, JournalLeg, LedgerImmutableError, LedgerSummary
+from .queries import FundQuery, FundQueryMessage
 
 __all__ = [
     "Account",
@@ -20,13 +22,17 @@ __all__ = [
     "Decision",
     "DecisionExclusion",
     "DecisionVote",
+    "ExportJob",
     "Fund",
+    "FundQuery",
+    "FundQueryMessage",
     "FundTranche",
     "Grant",
     "GrantTranche",
     "JournalEntry",
     "JournalLeg",
     "LedgerImmutableError",
+    "LedgerSummary",
     "Meeting",
     "MonitoringReport",
     "Organisation",

@@ -152,3 +152,41 @@ class JournalLeg(ImmutableModel):
 
     def __str__(self) -> str:
         return f"{self.account} {self.amount_pence:+d}"
+
+
+class LedgerSummary(models.Model):
+    """Each fund's movement per year, account and grant, kept up to date by every posting.
+
+    A derived table, like the legs' running balances: the workspace's charts (budget against
+    spend, spend by theme) and the grants register read a few hundred of these rows instead of
+    summing a million legs. `ledger_post` adds each leg under the fund's lock, in the posting's
+    transaction, so the table never disagrees with the legs; verify_ledger re-adds the legs
+    and names any row that does not follow from them. Year is the local calendar year.
+    """
+
+    fund = models.ForeignKey("funds.Fund", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    account = models.CharField(max_length=20, choices=Account.choices)
+    grant = models.ForeignKey(
+        "funds.Grant", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    amount_pence = models.BigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["fund", "year", "account", "grant"]
+        verbose_name_plural = "ledger summaries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fund", "year", "account", "grant"],
+                condition=Q(grant__isnull=False),
+                name="ledger_summary_grant_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["fund", "year", "account"],
+                condition=Q(grant__isnull=True),
+                name="ledger_summary_fund_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fund_id} {self.year} {self.account} {self.grant_id}: {self.amount_pence}"

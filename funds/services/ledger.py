@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from config.errors import ApplicationError, ForbiddenError
 
 from ..ledger_chain import GENESIS_HASH, entry_hash, legs_problem
-from ..models import Account, Fund, Grant, JournalEntry, JournalLeg
+from ..models import Account, Fund, Grant, JournalEntry, JournalLeg, LedgerSummary
 from ..selectors import latest_balance
 from ._common import audit, lock_fund
 
@@ -39,6 +40,25 @@ def entry_content(entry: JournalEntry, legs: Sequence[tuple[str, int]]) -> dict:
         "hash": entry.hash,
         "legs": list(legs),
     }
+
+
+def summary_add(*, fund: Fund, grant_id: int | None, posted_at, legs) -> None:
+    """Add a posting's legs to the fund's yearly summary (funds.models.LedgerSummary).
+
+    The caller holds the fund's lock, so nobody else adds to these rows meanwhile: an
+    UPDATE, or an INSERT when the row is new, cannot race."""
+    year = timezone.localtime(posted_at).year
+    per_account: dict[str, int] = {}
+    for account, amount in legs:
+        per_account[account] = per_account.get(account, 0) + amount
+    for account, amount in per_account.items():
+        rows = LedgerSummary.objects.filter(
+            fund=fund, year=year, account=account, grant_id=grant_id
+        )
+        if not rows.update(amount_pence=F("amount_pence") + amount):
+            LedgerSummary.objects.create(
+                fund=fund, year=year, account=account, grant_id=grant_id, amount_pence=amount
+            )
 
 
 @transaction.atomic
@@ -111,6 +131,7 @@ def ledger_post(
             )
         )
     JournalLeg.objects.bulk_create(rows)
+    summary_add(fund=fund, grant_id=entry.grant_id, posted_at=entry.posted_at, legs=legs)
     audit(
         "funds.ledger_posted",
         actor=actor,

@@ -49,8 +49,10 @@ def test_workspace_shows_charts_without_javascript_and_links_the_exports(client,
     assert body.count('<svg class="chart"') == 3
     assert "Budget against spend" in body and "Tranches received against the schedule" in body
     assert "<script" not in body.split("<main", 1)[-1].split("</main>", 1)[0]
-    for name in ("statement-csv", "statement-pdf", "ledger-csv", "audit-jsonl"):
-        assert reverse(f"funds_exports:{name}", args=[world.fund.pk]) in body
+    # The long downloads start a background export (funds.views_jobs) from the workspace.
+    assert reverse("funds:export_start", args=[world.fund.pk]) in body
+    for name in ("statement-csv", "statement-pdf", "ledger-csv", "audit-jsonl", "360giving-csv"):
+        assert f'data-export-kind="{name}"' in body
     fund_page = client.get(reverse("funds:fund", args=[world.fund.pk])).content.decode()
     assert reverse("funds:audit", args=[world.fund.pk]) in fund_page
 

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from communities.models import Role, RoleAssignment
 from demo.users import seed_users
 from funds import demo
-from funds.models import Claim, Fund, Grant, GrantTranche, JournalEntry, Recovery
+from funds.models import Claim, Fund, FundQuery, Grant, GrantTranche, JournalEntry, Recovery
 from funds.services.grants import tranche_refusal
 from proposals.models import Proposal
 from tests.communities.factories import role_holder
@@ -56,6 +56,11 @@ def test_demo_fund_has_work_for_finance_and_funder_and_a_ledger_that_verifies():
     ]
     assert ready, "the finance officer has a tranche to release"
     assert GrantTranche.objects.filter(held_by=users["funder@example.org"]).exists()
+    # the funder's open query on the garden's claim, answered once by a trustee
+    query = FundQuery.objects.get(fund=fund)
+    assert query.status == FundQuery.Status.OPEN and query.raised_by == users["funder@example.org"]
+    assert query.claim.grant.proposal.title == "Community garden on the Green"
+    assert list(query.messages.values_list("kind", flat=True)) == ["question", "answer"]
     call_command("verify_ledger", stdout=io.StringIO())
 
     count = JournalEntry.objects.count()
