@@ -46,7 +46,7 @@ def test_record_a_decision_excludes_the_conflicted_and_makes_the_grant(
     client = api(w.chair)
     # token, fund, proposal, people, organisation; meeting, decision (votes, exclusions,
     # quorum), grant, tranches, ledger posting, proposal state, audit events; the answer
-    with django_assert_num_queries(111):
+    with django_assert_num_queries(115):
         response = client.post(url, body, format="json")
     assert response.status_code == 201, response.json()
     data = response.json()
@@ -119,7 +119,7 @@ def test_release_hold_and_unhold_a_tranche(w, django_assert_num_queries):
     assert lifted.status_code == 200 and not lifted.json()["is_held"]
     assert auditor.delete(reverse("api:tranche-hold", kwargs={"pk": first.pk})).status_code == 409
     url = reverse("api:tranche-release", kwargs={"pk": first.pk})
-    with django_assert_num_queries(39):
+    with django_assert_num_queries(42):
         paid = finance.post(url)
     assert paid.status_code == 200, paid.json()
     assert paid.json()["status"] == GrantTranche.Status.RELEASED

@@ -105,14 +105,19 @@ def test_progress_is_saved_as_the_file_is_written(world, monkeypatch):
         _paid_claim(world, 1_000)
     monkeypatch.setattr(export_services, "PROGRESS_EVERY", 2)
     seen = []
-    storage = export_storage()
-    original = type(storage).save
+    real = export_storage()
 
-    def save(self, name, content, *args, **kwargs):
-        seen.append(ExportJob.objects.values_list("state", "done", "total").get())
-        return original(self, name, content, *args, **kwargs)
+    class Spy:
+        """The real private storage, noting the job's progress when the file is saved."""
 
-    monkeypatch.setattr(type(storage), "save", save)
+        def save(self, name, content, *args, **kwargs):
+            seen.append(ExportJob.objects.values_list("state", "done", "total").get())
+            return real.save(name, content, *args, **kwargs)
+
+        def __getattr__(self, attr):
+            return getattr(real, attr)
+
+    monkeypatch.setattr(export_services, "export_storage", Spy)
     job = ExportJob.objects.create(kind="ledger-csv", fund=world.fund, requester=world.auditor)
     export_job_run_task(job.pk)
     job.refresh_from_db()
