@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "voting",
     "funds",
     "prospects",
+    "home",
     "demo",
 ]
 
@@ -87,6 +88,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "communities.context_processors.nav",
             ],
         },
     },

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from config.errors import ApplicationError, ForbiddenError, NotFoundError
@@ -92,8 +93,12 @@ def join_verify(request: HttpRequest, slug: str) -> HttpResponse:
                 cache.incr(attempts_key)
                 _form_error(code_form, exc)
         else:
-            messages.success(request, f"You are now a verified member of {nb.name}.")
-            return _detail(nb)
+            messages.success(
+                request,
+                f"You are now a verified member of {nb.name}. Here is what you can do now.",
+            )
+            # Straight to what a new member can do: the open vote, the ideas to support.
+            return redirect(reverse("communities:detail", args=[nb.slug]) + "#now")
     return render(
         request,
         "communities/join_verify.html",
