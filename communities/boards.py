@@ -109,7 +109,7 @@ def members_waiting(neighbourhood, user) -> list[Section]:
                 )
                 for m in rows
             ],
-            total=pending.count() if len(rows) == SHOWN else None,
+            total=pending.count(),
             order=40,
             empty="Nobody is waiting to join.",
             more_url=url,

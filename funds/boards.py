@@ -34,10 +34,10 @@ def funds_todo(neighbourhood, user) -> list[Section]:
     funds = list(
         Fund.objects.filter(neighbourhood=neighbourhood)
         .annotate(
-            claims=_waiting(Claim, Claim.Status.SUBMITTED),
-            tranches=_waiting(GrantTranche, GrantTranche.Status.PENDING),
-            reports=_waiting(MonitoringReport, MonitoringReport.Status.SUBMITTED),
-            variations=_waiting(Variation, Variation.Status.REQUESTED),
+            n_claims=_waiting(Claim, Claim.Status.SUBMITTED),
+            n_tranches=_waiting(GrantTranche, GrantTranche.Status.PENDING),
+            n_reports=_waiting(MonitoringReport, MonitoringReport.Status.SUBMITTED),
+            n_variations=_waiting(Variation, Variation.Status.REQUESTED),
         )
         .order_by("name", "pk")
     )
@@ -47,14 +47,16 @@ def funds_todo(neighbourhood, user) -> list[Section]:
         neighbourhood=neighbourhood, status=Proposal.Status.SELECTED, grant__isnull=True
     ).count()
     items = []
+    total = 0
     for fund in funds:
         parts = [
             (decisions, "grant decision", "grant decisions"),
-            (fund.claims, "claim to approve", "claims to approve"),
-            (fund.reports, "report to review", "reports to review"),
-            (fund.variations, "change of budget to decide", "changes of budget to decide"),
-            (fund.tranches, "payment still to make", "payments still to make"),
+            (fund.n_claims, "claim to approve", "claims to approve"),
+            (fund.n_reports, "report to review", "reports to review"),
+            (fund.n_variations, "change of budget to decide", "changes of budget to decide"),
+            (fund.n_tranches, "payment still to make", "payments still to make"),
         ]
+        total += sum(n for n, _one, _many in parts)
         note = ", ".join(f"{n} {one if n == 1 else many}" for n, one, many in parts if n)
         items.append(
             Item(
@@ -70,6 +72,7 @@ def funds_todo(neighbourhood, user) -> list[Section]:
             title="Money: decisions, claims and payments",
             hint="Selected proposals to decide, claims to approve, and the fund's payments.",
             items=items,
+            total=total,
             order=50,
         )
     ]

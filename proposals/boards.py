@@ -67,7 +67,7 @@ def proposals_to_screen(neighbourhood, user) -> list[Section]:
                 )
                 for p in rows
             ],
-            total=waiting.count() if len(rows) == SHOWN else None,
+            total=waiting.count(),
             order=10,
             empty="No proposal is waiting to be screened.",
             more_url=reverse("proposals:list", args=[neighbourhood.slug]),

@@ -105,15 +105,12 @@ def _round_section(rounds, *, key, title, hint, action, empty, order) -> Section
 def voting_todo(neighbourhood, user) -> list[Section]:
     """Paper batches to key a second time (or whose entries differ), votes to count, counts
     to certify, results to publish: two queries whatever the number of items."""
-    batches = list(
-        PaperBatch.objects.filter(
-            round__neighbourhood=neighbourhood,
-            status__in=(PaperBatch.Status.AWAITING_SECOND, PaperBatch.Status.MISMATCH),
-            round__status__in=(R.OPEN, R.CLOSED),
-        )
-        .select_related("round")
-        .order_by("created_at", "pk")[:SHOWN]
+    waiting = PaperBatch.objects.filter(
+        round__neighbourhood=neighbourhood,
+        status__in=(PaperBatch.Status.AWAITING_SECOND, PaperBatch.Status.MISMATCH),
+        round__status__in=(R.OPEN, R.CLOSED),
     )
+    batches = list(waiting.select_related("round").order_by("created_at", "pk")[:SHOWN])
     rounds = list(
         VoteRound.objects.filter(
             neighbourhood=neighbourhood, status__in=(R.CLOSED, R.COUNTED, R.CERTIFIED)
@@ -138,6 +135,7 @@ def voting_todo(neighbourhood, user) -> list[Section]:
                 )
                 for b in batches
             ],
+            total=waiting.count(),
             order=20,
             empty="No paper batch is waiting.",
         ),
