@@ -17,11 +17,19 @@ class NeighbourhoodForm(forms.Form):
         required=False,
         help_text="What the place is like and who lives there, in a few sentences.",
     )
-    units = forms.CharField(
-        label="Area (ONS codes)",
+    places = forms.CharField(
+        label="Where is it?",
+        required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="One ward, LSOA or MSOA code per line, with the year if you know it, "
-        "for example: E05001234 2017",
+        help_text="A postcode in the neighbourhood, or the name of its ward. One per line; "
+        "add more if it covers more than one ward.",
+    )
+    units = forms.CharField(
+        label="ONS codes (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Only if you know them: one ward, LSOA or MSOA code per line, with the year "
+        "if you know it, for example: E05001234 2017. The platform admin checks the area.",
     )
     population_estimate = forms.IntegerField(
         required=False, min_value=0, max_value=10_000_000, label="Population (estimate)"

@@ -24,6 +24,7 @@ from .neighbourhoods import (
     neighbourhood_submit,
     neighbourhood_update,
     neighbourhood_verify,
+    parse_area,
     parse_boundary,
     parse_units,
 )
@@ -65,6 +66,7 @@ __all__ = [
     "neighbourhood_verify",
     "normalise_access_code",
     "normalise_postcode",
+    "parse_area",
     "parse_boundary",
     "parse_units",
     "partnership_exception_record",

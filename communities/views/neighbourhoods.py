@@ -96,7 +96,9 @@ def neighbourhood_register(request: HttpRequest) -> HttpResponse:
                 actor=request.user,
                 name=form.cleaned_data["name"],
                 description=form.cleaned_data["description"],
-                units=services.parse_units(form.cleaned_data["units"]),
+                units=services.parse_area(
+                    places=form.cleaned_data["places"], codes=form.cleaned_data["units"]
+                ),
                 boundary=form.cleaned_data["boundary"],
                 population_estimate=form.cleaned_data["population_estimate"],
             )
@@ -136,7 +138,9 @@ def neighbourhood_edit(request: HttpRequest, slug: str) -> HttpResponse:
                 neighbourhood=nb,
                 name=form.cleaned_data["name"],
                 description=form.cleaned_data["description"],
-                units=services.parse_units(form.cleaned_data["units"]),
+                units=services.parse_area(
+                    places=form.cleaned_data["places"], codes=form.cleaned_data["units"]
+                ),
                 boundary=form.cleaned_data["boundary"],
                 population_estimate=form.cleaned_data["population_estimate"],
             )
