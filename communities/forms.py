@@ -94,6 +94,15 @@ class PrivateDetailsForm(forms.Form):
     private_postcode = forms.CharField(max_length=10, label="Your home postcode")
 
 
+class PostcodeCorrectForm(forms.Form):
+    postcode = forms.CharField(
+        max_length=10,
+        label="The right postcode",
+        help_text="Where you live, or where you work, study or volunteer, like LS6 3AB.",
+        widget=forms.TextInput(attrs={"autocomplete": "postal-code"}),
+    )
+
+
 class AccessCodeForm(forms.Form):
     code = forms.CharField(
         max_length=20,

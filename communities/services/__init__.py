@@ -9,6 +9,7 @@ from .interests import conflict_declare, interest_declare, interest_end
 from .memberships import (
     membership_attest,
     membership_leave,
+    membership_postcode_correct,
     membership_private_update,
     membership_reject,
     membership_renew,
@@ -51,6 +52,7 @@ __all__ = [
     "membership_attest",
     "membership_confirm_in_person",
     "membership_leave",
+    "membership_postcode_correct",
     "membership_private_update",
     "membership_reject",
     "membership_renew",

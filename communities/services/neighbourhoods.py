@@ -17,7 +17,15 @@ from config.errors import ApplicationError, ForbiddenError, StateError
 from config.text import has_control_characters, spoofing_problem
 
 from .. import permissions as perms
-from ..models import AreaUnit, GeographyUnit, Neighbourhood, Postcode, Role, RoleAssignment, UnitType
+from ..models import (
+    AreaUnit,
+    GeographyUnit,
+    Neighbourhood,
+    Postcode,
+    Role,
+    RoleAssignment,
+    UnitType,
+)
 from ..selectors import partnership_health
 from ._common import clean
 from .postcodes import format_postcode, postcode_or_none
@@ -161,9 +169,7 @@ def parse_area(*, places: str = "", codes: str = "") -> list[tuple[str, int | No
             units.extend(parse_units(entry))
             continue
         normalised = postcode_or_none(entry)
-        units.append(
-            _unit_for_postcode(normalised) if normalised else _unit_for_place(entry)
-        )
+        units.append(_unit_for_postcode(normalised) if normalised else _unit_for_place(entry))
     if (codes or "").strip():
         units.extend(parse_units(codes))
     if not units:

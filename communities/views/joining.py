@@ -17,6 +17,7 @@ from .. import selectors, services
 from ..forms import (
     AccessCodeForm,
     JoinForm,
+    PostcodeCorrectForm,
     PrivateDetailsForm,
 )
 from ..models import Membership
@@ -66,6 +67,21 @@ def join_verify(request: HttpRequest, slug: str) -> HttpResponse:
         return _detail(nb)
     method = request.POST.get("method")
     code_form = AccessCodeForm(request.POST if method == "code" else None)
+    correct_form = PostcodeCorrectForm(request.POST if method == "correct" else None)
+    if method == "correct" and correct_form.is_valid():
+        try:
+            services.membership_postcode_correct(
+                actor=request.user,
+                membership=membership,
+                postcode=correct_form.cleaned_data["postcode"],
+            )
+        except ForbiddenError:
+            raise
+        except ApplicationError as exc:
+            _form_error(correct_form, exc)
+        else:
+            messages.success(request, "Your postcode is corrected. Now check it below.")
+            return redirect("communities:join_verify", slug=nb.slug)
     postcode_error = ""
     attempts_key = f"cp:access-code-attempts:{request.user.pk}"
     if request.method == "POST" and (method == "postcode" or code_form.is_valid()):
@@ -107,6 +123,7 @@ def join_verify(request: HttpRequest, slug: str) -> HttpResponse:
             "membership": membership,
             "postcode": services.format_postcode(membership.postcode),
             "form": code_form,
+            "correct_form": correct_form,
             "postcode_error": postcode_error,
         },
     )
