@@ -121,3 +121,24 @@ def test_two_factor_is_offered_only_to_those_who_need_it(client):
     already = UserFactory(mfa=True)  # set it up once: keeps the way to manage it
     client.force_login(already)
     assert 'href="/accounts/2fa/"' in client.get("/").content.decode()
+
+
+def test_the_emails_speak_plainly(client):
+    client.post(
+        "/accounts/signup/",
+        {
+            "display_name": "Sam",
+            "email": "sam@example.org",
+            "password1": "a-Long-pass-2026!",
+            "password2": "a-Long-pass-2026!",
+        },
+    )
+    client.logout()
+    client.post("/accounts/password/reset/", {"email": "sam@example.org"})
+    confirm, reset = mail.outbox[0], mail.outbox[-1]
+    assert confirm.subject == "[Common Purse] Show that this email address is yours"
+    assert "To show the address is yours, open this link:" in confirm.body
+    assert reset.subject == "[Common Purse] Choose a new password"
+    assert "/accounts/password/reset/key/" in reset.body
+    for message in (confirm, reset):
+        assert "Hello from" not in message.body and "You're receiving" not in message.body
