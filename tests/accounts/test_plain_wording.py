@@ -121,6 +121,9 @@ def test_two_factor_is_offered_only_to_those_who_need_it(client):
     already = UserFactory(mfa=True)  # set it up once: keeps the way to manage it
     client.force_login(already)
     assert 'href="/accounts/2fa/"' in client.get("/").content.decode()
+    html = client.get("/accounts/2fa/").content.decode()
+    assert "On: you type a code from your app when you sign in." in html
+    _plain(html)
 
 
 def test_the_emails_speak_plainly(client):
