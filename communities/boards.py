@@ -41,10 +41,18 @@ class Section:
     more_label: str = ""
     # How many are waiting when `items` shows only the first few.
     total: int | None = None
+    # False when each item is a summary of several things (funds: one item per fund), so
+    # `total` counts things waiting, not items.
+    items_are_things: bool = True
 
     @property
     def count(self) -> int:
         return len(self.items) if self.total is None else self.total
+
+    @property
+    def truncated(self) -> bool:
+        """Only the first items are listed; the page says how many there are in all."""
+        return self.items_are_things and self.count > len(self.items)
 
 
 # How many items a section lists; the rest are counted and reached through the section's page.

@@ -73,6 +73,7 @@ def funds_todo(neighbourhood, user) -> list[Section]:
             hint="Selected proposals to decide, claims to approve, and the fund's payments.",
             items=items,
             total=total,
+            items_are_things=False,
             order=50,
         )
     ]
