@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from allauth.account.forms import LoginForm as BaseLoginForm
+from allauth.account.forms import ResetPasswordForm as BaseResetPasswordForm
+from allauth.account.forms import ResetPasswordKeyForm as BaseResetPasswordKeyForm
 from allauth.account.forms import SignupForm as BaseSignupForm
 from allauth.account.internal.flows.login import record_authentication
 from allauth.core import context
@@ -11,6 +14,54 @@ from django import forms
 from config.errors import ApplicationError
 
 from .services import display_name_clean
+
+PASSWORD_HINT = (
+    "At least 8 characters: a few words you will remember work well. Not a common password, "
+    "not only numbers, and not like your name or email address."
+)
+
+
+def _plain(form, labels: dict[str, str], hints: dict[str, str] | None = None) -> None:
+    """allauth's wording, said plainly (labels shown above fields, no placeholders standing in
+    for labels, no HTML in hints)."""
+    for name, label in labels.items():
+        if name in form.fields:
+            form.fields[name].label = label
+            form.fields[name].widget.attrs.pop("placeholder", None)
+    for name, hint in (hints or {}).items():
+        if name in form.fields:
+            form.fields[name].help_text = hint
+
+
+class LoginForm(BaseLoginForm):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        _plain(
+            self,
+            {
+                "login": "Your email address",
+                "password": "Your password",
+                "remember": "Keep me signed in on this device",
+            },
+        )
+        if "password" in self.fields:
+            self.fields["password"].help_text = ""
+
+
+class ResetPasswordForm(BaseResetPasswordForm):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        _plain(self, {"email": "Your email address"})
+
+
+class ResetPasswordKeyForm(BaseResetPasswordKeyForm):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        _plain(
+            self,
+            {"password1": "New password", "password2": "Type the new password again"},
+            {"password1": PASSWORD_HINT},
+        )
 
 
 class SignupForm(BaseSignupForm):
@@ -30,6 +81,21 @@ class SignupForm(BaseSignupForm):
         },
     )
     field_order = ["display_name", "email", "password1", "password2"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        _plain(
+            self,
+            {
+                "email": "Your email address",
+                "password1": "Choose a password",
+                "password2": "Type the password again",
+            },
+            {
+                "email": "We send you a link to check it. It is never shown to anyone.",
+                "password1": PASSWORD_HINT,
+            },
+        )
 
     def clean_display_name(self) -> str:
         try:

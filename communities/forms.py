@@ -17,11 +17,19 @@ class NeighbourhoodForm(forms.Form):
         required=False,
         help_text="What the place is like and who lives there, in a few sentences.",
     )
-    units = forms.CharField(
-        label="Area (ONS codes)",
+    places = forms.CharField(
+        label="Where is it?",
+        required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="One ward, LSOA or MSOA code per line, with the year if you know it, "
-        "for example: E05001234 2017",
+        help_text="A postcode in the neighbourhood, or the name of its ward. One per line; "
+        "add more if it covers more than one ward.",
+    )
+    units = forms.CharField(
+        label="ONS codes (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Only if you know them: one ward, LSOA or MSOA code per line, with the year "
+        "if you know it, for example: E05001234 2017. The platform admin checks the area.",
     )
     population_estimate = forms.IntegerField(
         required=False, min_value=0, max_value=10_000_000, label="Population (estimate)"
@@ -84,6 +92,15 @@ class PrivateDetailsForm(forms.Form):
     private_name = forms.CharField(max_length=200, label="Your full name")
     private_house = forms.CharField(max_length=100, label="Your house number or name")
     private_postcode = forms.CharField(max_length=10, label="Your home postcode")
+
+
+class PostcodeCorrectForm(forms.Form):
+    postcode = forms.CharField(
+        max_length=10,
+        label="The right postcode",
+        help_text="Where you live, or where you work, study or volunteer, like LS6 3AB.",
+        widget=forms.TextInput(attrs={"autocomplete": "postal-code"}),
+    )
 
 
 class AccessCodeForm(forms.Form):

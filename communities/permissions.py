@@ -6,7 +6,10 @@ funder auditor) need a verified email and two-factor authentication as well as t
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
+
+from django.utils import timezone
 
 from accounts.permissions import has_mfa, is_verified
 from config.errors import ForbiddenError
@@ -212,6 +215,18 @@ def can_renew_membership(user, membership: Membership) -> bool:
     """A member renews their own membership before it runs out; after that they join again
     with fresh proof (so a register never keeps people who have moved away)."""
     return is_verified(user) and membership.user_id == user.pk and membership.is_active
+
+
+# How long before expiry a member is invited to renew (shown on the neighbourhood page).
+RENEWAL_NOTICE = datetime.timedelta(days=60)
+
+
+def membership_renewal_due(membership: Membership, at: datetime.datetime | None = None) -> bool:
+    """Renewing is offered from 60 days before the membership runs out: earlier, the button
+    would only puzzle people with nothing to do (renewal itself stays allowed)."""
+    if membership.expires_at is None:
+        return False
+    return membership.expires_at - (at or timezone.now()) <= RENEWAL_NOTICE
 
 
 def can_leave_membership(user, membership: Membership) -> bool:

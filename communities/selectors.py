@@ -236,6 +236,14 @@ def trustee_names(neighbourhood: Neighbourhood) -> list[str]:
     ]
 
 
+def trustee_neighbourhoods(*, user) -> list[Neighbourhood]:
+    """Neighbourhoods where the user is a trustee or chair now, by name."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    held = RoleAssignment.objects.current().filter(user=user, role__in=TRUSTEE_ROLES)
+    return list(Neighbourhood.objects.filter(pk__in=held.values("neighbourhood")).order_by("name"))
+
+
 def membership_for(*, user, neighbourhood: Neighbourhood) -> Membership | None:
     if not getattr(user, "is_authenticated", False):
         return None

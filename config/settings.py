@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "voting",
     "funds",
     "prospects",
+    "home",
     "demo",
 ]
 
@@ -90,6 +91,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "communities.context_processors.nav",
             ],
         },
     },
@@ -189,7 +191,13 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Common Purse] "
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 # Sign-up asks for the name shown publicly (accounts.forms.SignupForm).
-ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
+# and every form a visitor sees says things plainly (accounts.forms).
+ACCOUNT_FORMS = {
+    "signup": "accounts.forms.SignupForm",
+    "login": "accounts.forms.LoginForm",
+    "reset_password": "accounts.forms.ResetPasswordForm",
+    "reset_password_from_key": "accounts.forms.ResetPasswordKeyForm",
+}
 # Behind a reverse proxy, how many proxies append to X-Forwarded-For: rate limits per IP
 # must see the client's address, not the proxy's.
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)

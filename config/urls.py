@@ -5,10 +5,12 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from home.views import home
+
 from . import api, views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home, name="home"),
     path("about/", views.about, name="about"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),

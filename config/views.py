@@ -1,4 +1,4 @@
-"""Site-wide pages: home, about, health check, notification preferences."""
+"""Site-wide pages: about, health check, notification preferences (the home page is in home/)."""
 
 from django import forms
 from django.apps import apps
@@ -10,15 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
 from accounts.services import user_preferences_update
-from communities.models import Neighbourhood
 from config.errors import ApplicationError
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    neighbourhoods = Neighbourhood.objects.filter(status=Neighbourhood.Status.ACTIVE).order_by(
-        "name"
-    )[:50]
-    return render(request, "home.html", {"neighbourhoods": neighbourhoods})
 
 
 def about(request: HttpRequest) -> HttpResponse:

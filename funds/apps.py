@@ -20,3 +20,9 @@ class FundsConfig(AppConfig):
         from .panels import proposal_money_panel
 
         register_detail_panel(proposal_money_panel)
+
+        from communities.boards import register_todo
+
+        from .boards import funds_todo
+
+        register_todo(funds_todo)

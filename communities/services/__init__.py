@@ -9,6 +9,7 @@ from .interests import conflict_declare, interest_declare, interest_end
 from .memberships import (
     membership_attest,
     membership_leave,
+    membership_postcode_correct,
     membership_private_update,
     membership_reject,
     membership_renew,
@@ -24,6 +25,7 @@ from .neighbourhoods import (
     neighbourhood_submit,
     neighbourhood_update,
     neighbourhood_verify,
+    parse_area,
     parse_boundary,
     parse_units,
 )
@@ -50,6 +52,7 @@ __all__ = [
     "membership_attest",
     "membership_confirm_in_person",
     "membership_leave",
+    "membership_postcode_correct",
     "membership_private_update",
     "membership_reject",
     "membership_renew",
@@ -65,6 +68,7 @@ __all__ = [
     "neighbourhood_verify",
     "normalise_access_code",
     "normalise_postcode",
+    "parse_area",
     "parse_boundary",
     "parse_units",
     "partnership_exception_record",

@@ -159,6 +159,33 @@ def membership_request(
 
 
 @transaction.atomic
+def membership_postcode_correct(*, actor, membership: Membership, postcode: str) -> Membership:
+    """The member corrects the postcode of their own pending request (a typing slip), without
+    withdrawing and asking again. Audited with the postcode district only: the full postcode
+    is personal data the trail does not need."""
+    membership = _locked(membership)
+    if not perms.can_verify_own_membership(actor, membership):
+        raise ForbiddenError("You can only correct the postcode on your own request to join.")
+    normalised = normalise_postcode(postcode)
+    if normalised == membership.postcode:
+        raise ApplicationError(
+            "That is the postcode you gave already. Check it, or choose another way to show "
+            "you belong here.",
+            extra={"field": "postcode"},
+        )
+    before = membership.postcode
+    membership.postcode = normalised
+    membership.save(update_fields=["postcode"])
+    audit_record(
+        action="communities.membership_postcode_corrected",
+        actor=actor,
+        obj=membership,
+        changes={"postcode_district": [before[:-3], normalised[:-3]]},
+    )
+    return membership
+
+
+@transaction.atomic
 def membership_verify_postcode(*, actor, membership: Membership) -> Membership:
     """Verified if the postcode given lies in one of the area's units (any vintage)."""
     membership = _locked(membership)

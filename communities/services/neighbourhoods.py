@@ -17,9 +17,18 @@ from config.errors import ApplicationError, ForbiddenError, StateError
 from config.text import has_control_characters, spoofing_problem
 
 from .. import permissions as perms
-from ..models import AreaUnit, GeographyUnit, Neighbourhood, Role, RoleAssignment
+from ..models import (
+    AreaUnit,
+    GeographyUnit,
+    Neighbourhood,
+    Postcode,
+    Role,
+    RoleAssignment,
+    UnitType,
+)
 from ..selectors import partnership_health
 from ._common import clean
+from .postcodes import format_postcode, postcode_or_none
 
 Status = Neighbourhood.Status
 
@@ -84,6 +93,96 @@ def parse_units(text: str) -> list[tuple[str, int | None]]:
             f"An area can have at most {MAX_UNITS} units.", extra={"field": "units"}
         )
     return units
+
+
+# Which unit a postcode or place name stands for, most local first (wards are what residents
+# know; LSOAs and MSOAs where the reference data has no ward).
+_UNIT_PREFERENCE = [UnitType.WARD, UnitType.LSOA, UnitType.MSOA, UnitType.LAD]
+
+
+def _unit_for_postcode(normalised: str) -> tuple[str, None]:
+    row = Postcode.objects.filter(postcode=normalised).first()
+    if row is None:
+        raise ApplicationError(
+            f"We could not find the postcode {format_postcode(normalised)} in our list. "
+            "Check it, or type the name of the ward instead.",
+            extra={"field": "places"},
+        )
+    codes = [row.ward_code, row.lsoa_code, row.msoa_code]
+    known = set(
+        GeographyUnit.objects.filter(code__in=[c for c in codes if c]).values_list(
+            "code", flat=True
+        )
+    )
+    for code in codes:
+        if code and code in known:
+            return (code, None)
+    raise ApplicationError(
+        f"The postcode {format_postcode(normalised)} is in an area we have no details of yet. "
+        "A platform admin can add it; or type a nearby ward's name.",
+        extra={"field": "places"},
+    )
+
+
+def _unit_for_place(name: str) -> tuple[str, None]:
+    found = list(
+        GeographyUnit.objects.filter(name__iexact=name)
+        .order_by("code", "-vintage")
+        .values_list("code", "unit_type", "local_authority")
+    )
+    if not found:
+        raise ApplicationError(
+            f"We could not find a ward or area called '{name}'. Check the spelling, or type a "
+            "postcode in the area instead.",
+            extra={"field": "places"},
+        )
+    rank = {t: i for i, t in enumerate(_UNIT_PREFERENCE)}
+    best = min(rank.get(t, 99) for _c, t, _la in found)
+    codes = sorted({(c, la) for c, t, la in found if rank.get(t, 99) == best})
+    if len(codes) > 1:
+        where = "; ".join(f"{la or 'unknown council'} ({c})" for c, la in codes)
+        raise ApplicationError(
+            f"More than one area is called '{name}': {where}. Type a postcode in yours instead.",
+            extra={"field": "places"},
+        )
+    return (codes[0][0], None)
+
+
+def parse_area(*, places: str = "", codes: str = "") -> list[tuple[str, int | None]]:
+    """The area's units from what a resident knows: postcodes and ward or place names (one
+    per line or comma), plus ONS codes for those who have them (optional detail).
+
+    A postcode stands for the ward it lies in (from the postcode reference data); a name
+    must match one ward or area of the geography reference data, or the person is asked for
+    a postcode instead.
+    """
+    units: list[tuple[str, int | None]] = []
+    for raw in re.split(r"[\n,;]+", places or ""):
+        entry = " ".join(raw.split())
+        if not entry:
+            continue
+        if len(entry) > 120 or has_control_characters(entry):
+            raise ApplicationError(
+                "Write one postcode or place name per line.", extra={"field": "places"}
+            )
+        if UNIT_CODE_RE.fullmatch(entry.split()[0].upper()):
+            units.extend(parse_units(entry))
+            continue
+        normalised = postcode_or_none(entry)
+        units.append(_unit_for_postcode(normalised) if normalised else _unit_for_place(entry))
+    if (codes or "").strip():
+        units.extend(parse_units(codes))
+    if not units:
+        raise ApplicationError(
+            "Say where the neighbourhood is: type a postcode in it, or the name of its ward.",
+            extra={"field": "places"},
+        )
+    unique = list(dict.fromkeys(units))
+    if len(unique) > MAX_UNITS:
+        raise ApplicationError(
+            f"An area can have at most {MAX_UNITS} units.", extra={"field": "places"}
+        )
+    return unique
 
 
 def _resolve_units(units: list[tuple[str, int | None]]) -> list[GeographyUnit]:

@@ -14,6 +14,7 @@ from .neighbourhoods import (
     neighbourhood_submit,
     review_list,
 )
+from .todo import todo, todo_index
 from .trustees import (
     access_codes,
     access_codes_csv,
@@ -54,4 +55,6 @@ __all__ = [
     "review_list",
     "role_end",
     "roles",
+    "todo",
+    "todo_index",
 ]

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from config.errors import ApplicationError, ForbiddenError, NotFoundError
@@ -16,6 +17,7 @@ from .. import selectors, services
 from ..forms import (
     AccessCodeForm,
     JoinForm,
+    PostcodeCorrectForm,
     PrivateDetailsForm,
 )
 from ..models import Membership
@@ -65,6 +67,21 @@ def join_verify(request: HttpRequest, slug: str) -> HttpResponse:
         return _detail(nb)
     method = request.POST.get("method")
     code_form = AccessCodeForm(request.POST if method == "code" else None)
+    correct_form = PostcodeCorrectForm(request.POST if method == "correct" else None)
+    if method == "correct" and correct_form.is_valid():
+        try:
+            services.membership_postcode_correct(
+                actor=request.user,
+                membership=membership,
+                postcode=correct_form.cleaned_data["postcode"],
+            )
+        except ForbiddenError:
+            raise
+        except ApplicationError as exc:
+            _form_error(correct_form, exc)
+        else:
+            messages.success(request, "Your postcode is corrected. Now check it below.")
+            return redirect("communities:join_verify", slug=nb.slug)
     postcode_error = ""
     attempts_key = f"cp:access-code-attempts:{request.user.pk}"
     if request.method == "POST" and (method == "postcode" or code_form.is_valid()):
@@ -92,8 +109,12 @@ def join_verify(request: HttpRequest, slug: str) -> HttpResponse:
                 cache.incr(attempts_key)
                 _form_error(code_form, exc)
         else:
-            messages.success(request, f"You are now a verified member of {nb.name}.")
-            return _detail(nb)
+            messages.success(
+                request,
+                f"You are now a verified member of {nb.name}. Here is what you can do now.",
+            )
+            # Straight to what a new member can do: the open vote, the ideas to support.
+            return redirect(reverse("communities:detail", args=[nb.slug]) + "#now")
     return render(
         request,
         "communities/join_verify.html",
@@ -102,6 +123,7 @@ def join_verify(request: HttpRequest, slug: str) -> HttpResponse:
             "membership": membership,
             "postcode": services.format_postcode(membership.postcode),
             "form": code_form,
+            "correct_form": correct_form,
             "postcode_error": postcode_error,
         },
     )

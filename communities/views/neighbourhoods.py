@@ -14,14 +14,17 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import has_mfa
 from config.errors import ApplicationError, ForbiddenError
 
+from .. import boards, selectors, services
 from .. import permissions as perms
-from .. import selectors, services
 from ..forms import (
     NeighbourhoodForm,
     RejectForm,
 )
 from ._common import _detail, _form_error
 from .trustees import health_context
+
+# Neighbourhoods whose residents propose and vote: their page leads with what is happening now.
+PUBLIC_ACTIVITY = {"verified", "active", "closing"}
 
 
 def neighbourhood_list(request: HttpRequest) -> HttpResponse:
@@ -50,6 +53,7 @@ def neighbourhood_detail(request: HttpRequest, slug: str) -> HttpResponse:
     user = request.user
     membership = selectors.membership_for(user=user, neighbourhood=nb)
     roles = perms.current_roles(user, nb) if perms.is_verified(user) else set()
+    shows_now = nb.status in PUBLIC_ACTIVITY
     return render(
         request,
         "communities/detail.html",
@@ -60,6 +64,9 @@ def neighbourhood_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "trustees": selectors.trustee_names(nb),
             **health_context(request, nb),
             "membership": membership,
+            "shows_now": shows_now,
+            "now": boards.now_sections([nb], user) if shows_now else [],
+            "is_trustee": perms.can_manage_members(user, nb),
             "roles": sorted(roles),
             "needs_mfa": bool(roles) and not has_mfa(user),
             "can_join": perms.can_join_neighbourhood(user, nb),
@@ -70,7 +77,9 @@ def neighbourhood_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "can_appoint": perms.can_appoint_roles(user, nb),
             "can_see_interests": perms.can_view_interests(user, nb)
             or perms.can_declare_interest(user, nb),
-            "can_renew": membership is not None and perms.can_renew_membership(user, membership),
+            "can_renew": membership is not None
+            and perms.can_renew_membership(user, membership)
+            and perms.membership_renewal_due(membership),
             "can_leave": membership is not None and perms.can_leave_membership(user, membership),
         },
     )
@@ -87,7 +96,9 @@ def neighbourhood_register(request: HttpRequest) -> HttpResponse:
                 actor=request.user,
                 name=form.cleaned_data["name"],
                 description=form.cleaned_data["description"],
-                units=services.parse_units(form.cleaned_data["units"]),
+                units=services.parse_area(
+                    places=form.cleaned_data["places"], codes=form.cleaned_data["units"]
+                ),
                 boundary=form.cleaned_data["boundary"],
                 population_estimate=form.cleaned_data["population_estimate"],
             )
@@ -127,7 +138,9 @@ def neighbourhood_edit(request: HttpRequest, slug: str) -> HttpResponse:
                 neighbourhood=nb,
                 name=form.cleaned_data["name"],
                 description=form.cleaned_data["description"],
-                units=services.parse_units(form.cleaned_data["units"]),
+                units=services.parse_area(
+                    places=form.cleaned_data["places"], codes=form.cleaned_data["units"]
+                ),
                 boundary=form.cleaned_data["boundary"],
                 population_estimate=form.cleaned_data["population_estimate"],
             )
