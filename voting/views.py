@@ -301,32 +301,50 @@ round_close_now = _timing_action(
 @login_required
 @domain_errors
 def ballot(request, pk):
-    pot = selectors.pot_get(pk=pk)
-    round = pot.round
-    services.round_advance_if_due(round=round)
-    reason = voter_ineligibility(request.user, round)
+    # The ballot paper comes from the cache (selectors.ballot_paper); a valid POST casts with
+    # it and renders the receipt from what the cast returns, with no further read.
+    paper, reason = selectors.ballot_paper_for_voter(pot_id=pk, user=request.user)
+    round, pot = paper.round, paper.pot
+    if services.round_advance_if_due(round=round):
+        paper, reason = selectors.ballot_paper_for_voter(pot_id=pk, user=request.user)
+        round, pot = paper.round, paper.pot
     if reason:
         raise ForbiddenError(reason)
-    items = selectors.ballot_items(pot=pot, user=request.user)
+    items = selectors.ballot_items(pot=pot, user=request.user, paper=paper)
+    cast_error = None
+    if request.method == "POST":
+        # Whether this member voted already is not read before a cast: the insert finds out
+        # (services.ballot_cast). The receipt code field is there when the form sent it.
+        form = BallotForm(
+            request.POST, round=round, items=items, show_code="receipt_code" in request.POST
+        )
+        if form.is_valid():
+            try:
+                result = services.ballot_cast(
+                    actor=request.user,
+                    pot=pot,
+                    choices=form.choices(),
+                    receipt_code=form.cleaned_data.get("receipt_code", ""),
+                    paper=paper,
+                )
+            except ForbiddenError:
+                raise
+            except ApplicationError as exc:
+                cast_error = exc.message
+            else:
+                # Rendered, not redirected: the code is never put in a URL or the session.
+                return render(request, "voting/receipt.html", {"result": result})
     voted = selectors.voter_participation(user=request.user, pot=pot)
     if voted and (not round.allow_change or voted.channel != Channel.ONLINE):
         return render(request, "voting/already_voted.html", {"round": round, "pot": pot})
-    form = BallotForm(request.POST or None, round=round, items=items, show_code=bool(voted))
-    if request.method == "POST" and form.is_valid():
-        try:
-            result = services.ballot_cast(
-                actor=request.user,
-                pot=pot,
-                choices=form.choices(),
-                receipt_code=form.cleaned_data.get("receipt_code", ""),
-            )
-        except ForbiddenError:
-            raise
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
-        else:
-            # Rendered, not redirected: the code is never put in a URL or the session.
-            return render(request, "voting/receipt.html", {"result": result})
+    if request.method != "POST":
+        form = BallotForm(None, round=round, items=items, show_code=bool(voted))
+    elif voted and "receipt_code" not in request.POST:
+        # Voted already: the page asks for the receipt code to change the ballot.
+        form = BallotForm(request.POST, round=round, items=items, show_code=True)
+        form.is_valid()
+    if cast_error:
+        form.add_error(None, cast_error)
     return render(
         request,
         "voting/ballot.html",
