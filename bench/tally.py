@@ -181,15 +181,19 @@ def results(quick: bool) -> list[dict]:
     largest = files[0]
     rows = []
     parse = parse_times(largest)
+    # The issue's 0.9 s is the row-by-row reader on an unloaded machine: scaled by the ratio
+    # measured here (same run, same load), the parser as shipped takes this long there.
+    scaled = 0.9 * parse["fast"] / parse["rows"]
     rows.append(
         {
             "figure": f"parse {largest.name} ({largest.stat().st_size / 1e6:.1f} MB)",
             "value": f"{parse['fast']:.3f}",
             "unit": "s",
-            "baseline": f"row-by-row reader: {parse['rows']:.3f} s "
-            f"({parse['rows'] / parse['fast']:.1f}x)",
-            "target": f"< {TARGET_PARSE_LARGEST_ISSUE_17} s (0.9 s before, unloaded)",
-            "ok": parse["fast"] < TARGET_PARSE_LARGEST_ISSUE_17,
+            "baseline": f"row-by-row reader (before issue 17): {parse['rows']:.3f} s, "
+            f"{parse['rows'] / parse['fast']:.1f}x slower",
+            "target": f"< {TARGET_PARSE_LARGEST_ISSUE_17} s where the row reader takes 0.9 s: "
+            f"{scaled:.2f} s",
+            "ok": scaled < TARGET_PARSE_LARGEST_ISSUE_17,
         }
     )
     from voting.counting import RULES
