@@ -613,7 +613,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def results(quick: bool) -> list[dict]:
     """`make bench`'s protocol (bench/README.md): figure rows; quick runs 10 s per level."""
-    args = _parser().parse_args(["--duration", "10", "--voters", "6000"] if quick else [])
+    args = _parser().parse_args(["--duration", "10", "--voters", "3500"] if quick else [])
     return _figures(measure(args))
 
 
