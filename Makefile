@@ -6,8 +6,8 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run web test lint format bench install migrate demo worker beat clean browser-deps curl-deps \
-	api-client axe-deps e2e screenshots
+.PHONY: run web test lint format bench bench-deps install migrate demo worker beat clean \
+	browser-deps curl-deps api-client axe-deps e2e screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -86,7 +86,15 @@ e2e: install browser-deps axe-deps
 screenshots: install browser-deps
 	COMMONPURSE_E2E=1 COMMONPURSE_BROWSER_TESTS=1 $(BIN)/python -m tests.e2e.screenshots
 
-bench: install
+# The load benchmark's client (bench/cast_http.py): Debian's wrk, light enough not to be the
+# bottleneck; pgbench comes with PostgreSQL's client package.
+bench-deps:
+	@command -v wrk >/dev/null 2>&1 || { apt-get update && apt-get install -y wrk; }
+	@command -v pgbench >/dev/null 2>&1 || { apt-get update && apt-get install -y postgresql-client; }
+	@wrk --version 2>&1 | head -1 || true
+
+# Every module in bench/, quick sizes, figures and their same-run baselines in bench/RESULTS.md.
+bench: install bench-deps
 	$(BIN)/python -m bench
 
 worker: install

@@ -13,8 +13,8 @@ from config.api import READ_ERRORS, WRITE_ERRORS, ConditionalGetMixin, error_res
 from config.errors import NotFoundError
 
 from . import selectors, services
-from .models import Pot, VoteRound
-from .permissions import can_view_results
+from .models import VoteRound
+from .permissions import can_view_results, can_view_round
 from .serializers import (
     BallotIn,
     CastOut,
@@ -90,16 +90,23 @@ class BallotCast(APIView):
         """Cast (or, with the receipt code, change) your ballot in one pot of the round."""
         data = BallotIn(data=request.data)
         data.is_valid(raise_exception=True)
-        round = _round(request, pk)
-        pot = Pot.objects.filter(pk=data.validated_data["pot"], round=round).first()
-        if pot is None:
+        # The cached ballot paper (selectors.ballot_paper), as on the ballot page: the cast
+        # reads no more than its budget (services.ballot_cast).
+        try:
+            paper = selectors.ballot_paper(pot_id=data.validated_data["pot"])
+        except NotFoundError:
+            paper = None
+        if paper is None or paper.round.pk != pk or not can_view_round(request.user, paper.round):
+            _round(request, pk)  # 404 for a round that is not there or not visible
             raise NotFoundError("This vote has no such pot.")
-        pot.round = round
+        if services.round_advance_if_due(round=paper.round):
+            paper = selectors.ballot_paper(pot_id=paper.pot.pk, fresh=True)
         result = services.ballot_cast(
             actor=request.user,
-            pot=pot,
+            pot=paper.pot,
             choices=data.validated_data["choices"],
             receipt_code=data.validated_data["receipt_code"],
+            paper=paper,
         )
         response = Response(CastOut(result).data, status=status.HTTP_201_CREATED)
         response["Cache-Control"] = "no-store"

@@ -26,7 +26,7 @@ from .models import (
     PotResult,
     VoteRound,
 )
-from .permissions import can_view_round, pb_withheld_reason
+from .permissions import can_view_round, pb_withheld_reason, voter_ineligibility
 
 SUPPRESS_BELOW = 5
 
@@ -61,21 +61,117 @@ def pot_get(*, pk: int) -> Pot:
     return pot
 
 
-def ballot_items(*, pot: Pot, user) -> list[PotItem]:
+# The ballot paper of a pot (its round, the pot and the proposals on it) is read on every
+# ballot page and every cast, and fixed once the vote is published: it is kept in the cache
+# (Redis, or memory when Redis is down: config/cache.py) for a while, and forgotten whenever a
+# service changes the round (`lock_round` schedules `ballot_paper_forget` after commit).
+# Nothing that decides whether a ballot counts relies on the cached copy: the cast's insert
+# re-checks the round's state and window in the database (services/ballots.py).
+PAPER_CACHE_SECONDS = 300
+_PAPER_KEY = "voting:paper:v1:{}"
+
+
+@dataclass
+class BallotPaper:
+    """What the ballot page and the cast read: the round (with its neighbourhood), the pot,
+    and the pot's items with their proposals (id, title, summary, proposer) and photo."""
+
+    round: VoteRound
+    pot: Pot
+    items: list[PotItem]
+
+    @property
+    def by_proposal(self) -> dict[int, PotItem]:
+        return {item.proposal_id: item for item in self.items}
+
+
+def _photo(proposal) -> dict | None:
+    """The proposal's first ready photo as plain values (what the ballot template shows)."""
+    image = next(
+        (i for i in proposal.images.all() if i.status == "ready" and i.display_320),
+        None,
+    )
+    if image is None:
+        return None
+    return {
+        "display_320": {"url": image.display_320.url},
+        "alt_text": image.alt_text,
+        "width": image.width,
+        "height": image.height,
+    }
+
+
+def _paper_load(pot_id: int) -> BallotPaper:
+    pot = Pot.objects.select_related("round__neighbourhood").filter(pk=pot_id).first()
+    if pot is None:
+        raise NotFoundError("There is no such pot.")
+    items = list(
+        pot.items.select_related("proposal")
+        .only(
+            "id",
+            "pot_id",
+            "number",
+            "cost_pence",
+            "proposal__id",
+            "proposal__title",
+            "proposal__summary",
+            "proposal__proposer_id",
+        )
+        .prefetch_related("proposal__images")
+    )
+    for item in items:
+        item.photo = _photo(item.proposal)
+        # Only the photo's values are kept: the cached copy carries no prefetch cache.
+        item.proposal._prefetched_objects_cache = {}
+        item.pot = pot
+    return BallotPaper(round=pot.round, pot=pot, items=items)
+
+
+def ballot_paper(*, pot_id: int, fresh: bool = False) -> BallotPaper:
+    """The pot's ballot paper, from the cache when it is there (no query), else read (3
+    queries) and cached. `fresh` reads the database (a refusal re-checks against it)."""
+    from django.core.cache import cache
+
+    key = _PAPER_KEY.format(int(pot_id))
+    paper = None if fresh else cache.get(key)
+    if paper is None:
+        paper = _paper_load(pot_id)
+        cache.set(key, paper, PAPER_CACHE_SECONDS)
+    return paper
+
+
+def ballot_paper_forget(*, round_id: int) -> None:
+    """Drop the cached ballot papers of the round's pots (after a change to the round)."""
+    from django.core.cache import cache
+
+    pot_ids = Pot.objects.filter(round_id=round_id).values_list("pk", flat=True)
+    cache.delete_many([_PAPER_KEY.format(pk) for pk in pot_ids])
+
+
+def ballot_paper_for_voter(*, pot_id: int, user) -> tuple[BallotPaper, str | None]:
+    """The ballot paper and why this user may not vote on it (None if they may).
+
+    A refusal read off the cached round (not open yet, closed) is checked again against the
+    database, so a round opened or closed since it was cached is judged as it is now.
+    """
+    paper = ballot_paper(pot_id=pot_id)
+    reason = voter_ineligibility(user, paper.round)
+    if reason:
+        paper = ballot_paper(pot_id=pot_id, fresh=True)
+        reason = voter_ineligibility(user, paper.round)
+    return paper, reason
+
+
+def ballot_items(*, pot: Pot, user, paper: BallotPaper | None = None) -> list[PotItem]:
     """The ballot paper in an order that is random per voter but stable between visits, so no
     proposal gains from always being first."""
-    items = list(pot.items.select_related("proposal").prefetch_related("proposal__images"))
+    items = list((paper or ballot_paper(pot_id=pot.pk)).items)
     seed = hmac.new(
         settings.SECRET_KEY.encode(),
         f"ballot-order:{pot.pk}:{getattr(user, 'pk', 0)}".encode(),
         hashlib.sha256,
     ).digest()
     random.Random(seed).shuffle(items)
-    for item in items:
-        item.photo = next(
-            (i for i in item.proposal.images.all() if i.status == "ready" and i.display_320),
-            None,
-        )
     return items
 
 

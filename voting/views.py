@@ -311,22 +311,51 @@ def ballot(request, pk):
     checks it, and the review page lists the choices and total with "Change" (back to the
     filled-in form) and "Cast my vote" (`step=cast`). A post without a step casts, as before
     the review step existed, so older forms and scripted clients keep working.
+
+    The ballot paper comes from the cache (selectors.ballot_paper); a cast uses it and renders
+    the receipt from what the cast returns, with no further read.
     """
-    pot = selectors.pot_get(pk=pk)
-    round = pot.round
-    services.round_advance_if_due(round=round)
-    reason = voter_ineligibility(request.user, round)
+    paper, reason = selectors.ballot_paper_for_voter(pot_id=pk, user=request.user)
+    round, pot = paper.round, paper.pot
+    if services.round_advance_if_due(round=round):
+        paper, reason = selectors.ballot_paper_for_voter(pot_id=pk, user=request.user)
+        round, pot = paper.round, paper.pot
     if reason:
         raise ForbiddenError(reason)
-    items = selectors.ballot_items(pot=pot, user=request.user)
+    items = selectors.ballot_items(pot=pot, user=request.user, paper=paper)
+    step = request.POST.get("step", "cast") if request.method == "POST" else ""
+    cast_error = None
+    if step == "cast":
+        # Whether this member voted already is not read before a cast: the insert finds out
+        # (services.ballot_cast). The receipt code field is there when the form sent it.
+        form = BallotForm(
+            request.POST, round=round, items=items, show_code="receipt_code" in request.POST
+        )
+        if form.is_valid():
+            try:
+                result = services.ballot_cast(
+                    actor=request.user,
+                    pot=pot,
+                    choices=form.choices(),
+                    receipt_code=form.cleaned_data.get("receipt_code", ""),
+                    paper=paper,
+                )
+            except ForbiddenError:
+                raise
+            except ApplicationError as exc:
+                cast_error = exc.message
+            else:
+                # Rendered, not redirected: the code is never put in a URL or the session.
+                return render(request, "voting/receipt.html", {"result": result})
     voted = selectors.voter_participation(user=request.user, pot=pot)
     if voted and (not round.allow_change or voted.channel != Channel.ONLINE):
         return render(request, "voting/already_voted.html", {"round": round, "pot": pot})
-    form = BallotForm(request.POST or None, round=round, items=items, show_code=bool(voted))
-    step = request.POST.get("step", "cast")
-    if request.method == "POST" and step != "change" and form.is_valid():
-        try:
-            if step == "review":
+    if request.method != "POST":
+        form = BallotForm(None, round=round, items=items, show_code=bool(voted))
+    elif step != "cast":
+        form = BallotForm(request.POST, round=round, items=items, show_code=bool(voted))
+        if step == "review" and form.is_valid():
+            try:
                 # The cast's own rule, on the items already loaded: no query, no lock.
                 stored = services.validate_choices(
                     round=round,
@@ -335,19 +364,11 @@ def ballot(request, pk):
                     items={i.proposal_id: i for i in items},
                     voter=request.user,
                 )
+            except ForbiddenError:
+                raise
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
             else:
-                result = services.ballot_cast(
-                    actor=request.user,
-                    pot=pot,
-                    choices=form.choices(),
-                    receipt_code=form.cleaned_data.get("receipt_code", ""),
-                )
-        except ForbiddenError:
-            raise
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
-        else:
-            if step == "review":
                 return render(
                     request,
                     "voting/ballot_review.html",
@@ -361,8 +382,12 @@ def ballot(request, pk):
                         "carry": form.carried_fields(),
                     },
                 )
-            # Rendered, not redirected: the code is never put in a URL or the session.
-            return render(request, "voting/receipt.html", {"result": result})
+    elif voted and "receipt_code" not in request.POST:
+        # Voted already: the page asks for the receipt code to change the ballot.
+        form = BallotForm(request.POST, round=round, items=items, show_code=True)
+        form.is_valid()
+    if cast_error:
+        form.add_error(None, cast_error)
     rows = list(form.rows())
     is_knapsack = round.ballot_method == BallotMethod.KNAPSACK
     chosen_pence = sum(item.cost_pence for item, _, checked in rows if checked)

@@ -163,3 +163,55 @@ def test_write_pabulib_makes_up_voter_ids_and_keeps_weights():
 
     assert again.num_voters == 5
     assert again.approval_scores() == {"a": 3}
+
+
+def _both_readers(text, monkeypatch):
+    """Parse with the column-at-a-time VOTES reader and with the row-by-row one."""
+    from voting.counting import pabulib
+
+    taken = []
+    fast = pabulib._votes_fast
+    monkeypatch.setattr(pabulib, "_votes_fast", lambda *a: taken.append(fast(*a)) or taken[-1])
+    quick = parse_pabulib(text)
+    monkeypatch.setattr(pabulib, "_votes_fast", lambda *a: False)
+    slow = parse_pabulib(text)
+    return quick, slow, taken
+
+
+@pytest.mark.parametrize(
+    "votes",
+    [
+        # approval: repeated ballots, spaces, a project named twice, an empty vote, extra cells
+        "voter_id;vote;age\nv1;2,1;30\nv2; 1 ,2 ;none\nv3;1,1;4\nv4;none;1\n\nv5;3;\nv6;2,1;7;x\n",
+        # cumulative: later points for a project overwrite earlier ones, fractions
+        "voter_id;vote;points\na;1,2;3,1\nb;2,1;1,3\nc;1,1;2,5\nd;3;0.5\n",
+    ],
+)
+def test_column_reader_gives_the_row_readers_election(votes, monkeypatch):
+    text = _replace("vote_type;approval", "vote_type;cumulative") if "points" in votes else GOOD
+    text = text[: text.index("VOTES\n") + len("VOTES\n")] + votes
+    quick, slow, taken = _both_readers(text, monkeypatch)
+    assert taken == [True]  # the column reader did the work
+    assert list(quick.ballots) == list(slow.ballots)
+    assert quick.warnings == slow.warnings
+    assert quick.num_voters == slow.num_voters == votes.count("\n") - 1 - ("\n\n" in votes)
+
+
+@pytest.mark.parametrize(
+    "votes, reason",
+    [
+        ("voter_id;vote\nv1;1\nv1;2\n", "votes twice"),
+        ("voter_id;vote\nv1;1\nv2;9\n", "unknown project"),
+        ('voter_id;vote\nv1;1\n"v2";2\n', None),  # a quote: the row reader reads it
+        ("voter_id;vote\nv1;1\nVOTES\nvoter_id;vote\n", "appears twice"),
+    ],
+)
+def test_column_reader_leaves_anything_unusual_to_the_row_reader(votes, reason, monkeypatch):
+    text = GOOD[: GOOD.index("VOTES\n") + len("VOTES\n")] + votes
+    if reason is None:
+        quick, slow, taken = _both_readers(text, monkeypatch)
+        assert taken == [False] and list(quick.ballots) == list(slow.ballots)
+        return
+    with pytest.raises(PabulibError, match=reason) as error:
+        parse_pabulib(text)
+    assert error.value.line > GOOD.count("\n") - 3  # the row reader named the line

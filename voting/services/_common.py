@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import importlib
+from functools import partial
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 
 from config.errors import ApplicationError, NotFoundError, StateError
 
 from ..models import VoteRound, pounds_display
+from ..selectors import ballot_paper_forget
 
 S = VoteRound.Status
 
@@ -37,15 +39,22 @@ def clean(obj: models.Model, *, exclude: list[str] | None = None) -> None:
 
 
 def lock_round(round: VoteRound) -> VoteRound:
-    """Re-read the round under a row lock (inside the caller's transaction)."""
+    """Re-read the round under a row lock (inside the caller's transaction).
+
+    Every service that changes a round (or its pots) takes this lock first, so this is where
+    the cached ballot papers of the round are scheduled to be forgotten once the change commits
+    (selectors.ballot_paper). The ballot cast itself never takes it (services/ballots.py).
+    """
     try:
-        return (
+        locked = (
             VoteRound.objects.select_for_update(of=("self",))
             .select_related("neighbourhood")
             .get(pk=round.pk)
         )
     except VoteRound.DoesNotExist as exc:
         raise NotFoundError("This vote no longer exists.") from exc
+    transaction.on_commit(partial(ballot_paper_forget, round_id=locked.pk), robust=True)
+    return locked
 
 
 def check_transition(round: VoteRound, to: str) -> None:
