@@ -14,7 +14,7 @@ from django.urls import reverse
 from communities.boards import Item, Section
 from proposals.models import Proposal
 
-from .models import Claim, Fund, GrantTranche, MonitoringReport, Variation
+from .models import Claim, Fund, FundQuery, GrantTranche, MonitoringReport, Variation
 
 
 def _waiting(model, status: str):
@@ -30,6 +30,18 @@ def _waiting(model, status: str):
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
+def _open_queries():
+    """How many of a fund's auditor queries are open (waiting for the trustees), per fund."""
+    counted = (
+        FundQuery.objects.filter(fund=OuterRef("pk"), status=FundQuery.Status.OPEN)
+        .order_by()
+        .values("fund")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
 def funds_todo(neighbourhood, user) -> list[Section]:
     funds = list(
         Fund.objects.filter(neighbourhood=neighbourhood)
@@ -38,6 +50,7 @@ def funds_todo(neighbourhood, user) -> list[Section]:
             n_tranches=_waiting(GrantTranche, GrantTranche.Status.PENDING),
             n_reports=_waiting(MonitoringReport, MonitoringReport.Status.SUBMITTED),
             n_variations=_waiting(Variation, Variation.Status.REQUESTED),
+            n_queries=_open_queries(),
         )
         .order_by("name", "pk")
     )
@@ -55,6 +68,7 @@ def funds_todo(neighbourhood, user) -> list[Section]:
             (fund.n_reports, "report to review", "reports to review"),
             (fund.n_variations, "change of budget to decide", "changes of budget to decide"),
             (fund.n_tranches, "payment still to make", "payments still to make"),
+            (fund.n_queries, "auditor's query to answer", "auditor's queries to answer"),
         ]
         total += sum(n for n, _one, _many in parts)
         note = ", ".join(f"{n} {one if n == 1 else many}" for n, one, many in parts if n)
@@ -69,8 +83,11 @@ def funds_todo(neighbourhood, user) -> list[Section]:
     return [
         Section(
             key="money",
-            title="Money: decisions, claims and payments",
-            hint="Selected proposals to decide, claims to approve, and the fund's payments.",
+            title="Money: decisions, claims, payments and queries",
+            hint=(
+                "Selected proposals to decide, claims to approve, the fund's payments and "
+                "the funder's questions."
+            ),
             items=items,
             total=total,
             items_are_things=False,

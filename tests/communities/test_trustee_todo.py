@@ -55,6 +55,16 @@ def test_the_todo_lists_what_waits_in_every_app(client):
     nb = w.neighbourhood
     selected_proposal(w, title="Community garden")
     _waiting(nb)
+    from funds.models import JournalEntry
+    from funds.services.queries import fund_query_raise
+
+    fund_query_raise(
+        actor=w.auditor,
+        fund=w.fund,
+        subject="Which account?",
+        body="Which bank account took this tranche?",
+        entry=JournalEntry.objects.filter(fund=w.fund).first(),
+    )
     client.force_login(w.chair)
     html = client.get(f"/neighbourhoods/{nb.slug}/to-do/").content.decode()
     for text in [
@@ -69,8 +79,9 @@ def test_the_todo_lists_what_waits_in_every_app(client):
         "To certify 0",
         "Results to publish (1)",
         "To publish 0",
-        "Money: decisions, claims and payments (1)",
+        "Money: decisions, claims, payments and queries (2)",
         "1 grant decision",
+        "1 auditor&#x27;s query to answer",
         f'href="/funds/{w.fund.pk}/to-do/"',
     ]:
         assert text in html, text
