@@ -50,6 +50,7 @@ from .permissions import (
     voter_ineligibility,
 )
 from .services.paper import NearMatchError
+from .turnout import round_turnout
 
 
 def domain_errors(view):
@@ -159,6 +160,9 @@ def round_detail(request, pk):
             if round.status == VoteRound.Status.CERTIFIED
             else None,
             "can_confirm_annulment": can_confirm_annulment(user, round),
+            "turnout": round_turnout(round)
+            if manage and round.status != VoteRound.Status.DRAFT
+            else None,
         },
     )
 
@@ -378,6 +382,7 @@ def results(request, pk):
             "explanation": selectors.rule_explanation(round),
             "recount_note": recount_note(round),
             "can_export": can_export_round(request.user, round),
+            "turnout": round_turnout(round),
         },
     )
 
