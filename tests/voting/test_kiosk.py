@@ -178,3 +178,26 @@ def test_card_voter_cannot_vote_again_at_the_kiosk(client, setup):
     page = client.post(url, {"visit": page.context["visit"], **{**RITA, "name": "Mrs R Resident"}})
     assert "already voted" in page.content.decode()
     assert Ballot.objects.filter(round=round).count() == 1
+
+
+def test_sweep_drops_idle_visits_only(setup):
+    from voting.services.kiosks import visit_start, visits_sweep
+
+    _, _, _, kiosk, _ = setup
+    visit_start(kiosk=kiosk, data={"step": "identity"})
+    visit_start(kiosk=None, data={"step": "identity"})
+    assert visits_sweep() == 0
+    VoterVisit.objects.update(last_seen_at=timezone.now() - timedelta(minutes=3))
+    assert visits_sweep() == 1  # the kiosk's (2 minutes); the card page allows 30
+    assert VoterVisit.objects.filter(kiosk__isnull=True).count() == 1
+
+
+def test_card_and_kiosk_rows_have_no_link_to_ballots():
+    from voting.models import PollingCard
+
+    for model in (Ballot,):
+        related = {f.related_model for f in model._meta.get_fields() if f.is_relation}
+        assert not related & {PollingCard, Kiosk, VoterVisit, Participation}
+    for model in (PollingCard, Kiosk, VoterVisit):
+        related = {f.related_model for f in model._meta.get_fields() if f.is_relation}
+        assert Ballot not in related and Participation not in related

@@ -271,3 +271,36 @@ def test_card_page_rate_limits_wrong_codes(client, setup, settings):
         client.post(url, {"code": "ABCDE-FGHJK"})
     page = client.post(url, {"code": "ABCDE-FGHJK"})
     assert "Too many attempts" in page.content.decode()
+
+
+def test_demo_seed_issues_polling_cards_whose_printed_code_works(settings):
+    import io
+    import re
+
+    from django.core.management import call_command
+
+    from voting.models import VoteRound
+
+    settings.DEBUG = True  # seed_demo refuses to run in production
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    open_round = VoteRound.objects.get(status="open")
+    assert PollingCard.objects.filter(round=open_round).count() == 12
+    printed = re.search(r"try ([A-Z0-9]{5}-[A-Z0-9]{5})", out.getvalue()).group(1)
+    assert card_check(code=printed).round == open_round
+
+
+def test_card_page_works_when_the_cache_is_down(client, setup, monkeypatch):
+    from django.core.cache import cache
+
+    def broken(*args, **kwargs):
+        raise ConnectionError("redis is down")
+
+    monkeypatch.setattr(cache, "get", broken)
+    monkeypatch.setattr(cache, "incr", broken)
+    monkeypatch.setattr(cache, "add", broken)
+    round, _, _, _, issued = setup
+    page = client.post(reverse("voting:card"), {"code": "ABCDE-FGHJK"})
+    assert "do not recognise" in page.content.decode()
+    page = _walk(client, reverse("voting:card"), issued.codes[2][1])
+    assert len(page.context["results"]) == 2

@@ -142,6 +142,16 @@ def _nonce_hash(nonce: str) -> str:
     return keyed_hash("voting.visit", nonce or "")
 
 
+def visits_sweep(*, now: datetime | None = None) -> int:
+    """Delete visits idle past their limit (names and addresses typed by voters who walked
+    away). A re-run is a no-op. Returns how many were deleted."""
+    now = now or timezone.now()
+    stale = VoterVisit.objects.filter(last_seen_at__lt=now - CARD_IDLE) | VoterVisit.objects.filter(
+        kiosk__isnull=False, last_seen_at__lt=now - KIOSK_IDLE
+    )
+    return stale.delete()[0]
+
+
 def visit_start(*, kiosk: Kiosk | None = None, data: dict) -> str:
     """Start a voter's visit; returns the nonce the pages carry. Stale visits are swept."""
     now = timezone.now()
