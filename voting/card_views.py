@@ -7,6 +7,8 @@ by a nonce that travels in the forms, never in a cookie or the URL, and is dropp
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from allauth.core.internal.ratelimit import get_ip
 from django.conf import settings
 from django.contrib import messages
@@ -76,10 +78,13 @@ def _rate_count(request, code: str) -> None:
 # The voter's pages, shared by the card page and the kiosk ----------------------------------
 
 
-def _ballot_forms(round: VoteRound, data=None):
+def _ballot_forms(round: VoteRound, visit, data=None):
+    # The proposals' order is random per voter and stable between this voter's pages: seeded
+    # by the visit, as an account's ballot is seeded by the user.
+    voter = SimpleNamespace(pk=f"visit{visit.pk}")
     forms = []
     for pot in round.pots.all():
-        items = selectors.ballot_items(pot=pot, user=None)
+        items = selectors.ballot_items(pot=pot, user=voter)
         form = BallotForm(data, round=round, items=items, prefix=f"pot{pot.pk}")
         forms.append((pot, form, list(form.rows())))
     return forms
@@ -183,12 +188,12 @@ def _voter_flow(request, *, kiosk: Kiosk | None):
                 kiosk_services.visit_save(visit, step="ballot", identity=form.cleaned_data)
                 return _page(
                     request,
-                    {**base, "step": "ballot", "ballots": _ballot_forms(round)},
+                    {**base, "step": "ballot", "ballots": _ballot_forms(round, visit)},
                     kiosk=kiosk,
                 )
         return _page(request, {**base, "step": "identity", "form": form}, kiosk=kiosk)
     if step == "ballot" or (step == "review" and "change" in request.POST):
-        ballots = _ballot_forms(round, request.POST if step == "ballot" else None)
+        ballots = _ballot_forms(round, visit, request.POST if step == "ballot" else None)
         if step == "ballot" and all(form.is_valid() for _, form, _ in ballots):
             choices = {}
             for pot, form, _ in ballots:

@@ -196,7 +196,10 @@ def voter_identity_check(
     )
     if refusal:
         raise ApplicationError(
-            refusal.replace("This person", "You").replace("is below", "are below")
+            # The desk's wording speaks to a volunteer; here the voter reads it.
+            refusal.replace("This person's", "Your")
+            .replace("This person is", "You are")
+            .replace("Ask a trustee to confirm them as a member instead", "Ask a trustee for help")
         )
     parts = IdentityParts.of(name=name, house=house, postcode=postcode)
     if not parts.complete:
