@@ -42,9 +42,11 @@ from .permissions import (
     can_count_round,
     can_enter_paper_ballots,
     can_export_round,
+    can_issue_polling_cards,
     can_manage_rounds,
     can_open_round_now,
     can_publish_results,
+    can_run_kiosks,
     can_view_results,
     ensure_paper_keyer,
     voter_ineligibility,
@@ -160,6 +162,8 @@ def round_detail(request, pk):
             if round.status == VoteRound.Status.CERTIFIED
             else None,
             "can_confirm_annulment": can_confirm_annulment(user, round),
+            "can_issue_cards": can_issue_polling_cards(user, round),
+            "can_run_kiosks": can_run_kiosks(user, round),
             "turnout": round_turnout(round)
             if manage and round.status != VoteRound.Status.DRAFT
             else None,
