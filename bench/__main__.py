@@ -38,6 +38,7 @@ MODULES = [
     "bench.ledger",
     "bench.indicators",
     "bench.redis_down",
+    "bench.cards",
 ]
 # Quick arguments for modules that only have `main(argv)`.
 QUICK_ARGS = {

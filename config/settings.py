@@ -317,6 +317,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.digests_send_task",
         "schedule": crontab(hour=7, minute=0),
     },
+    "voter-visits-sweep": {
+        "task": "voting.tasks.voter_visits_sweep_task",
+        "schedule": crontab(minute="*/10"),
+    },
     "memberships-expire": {
         "task": "communities.tasks.memberships_expire_task",
         "schedule": crontab(hour=3, minute=0),

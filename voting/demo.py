@@ -21,6 +21,7 @@ from proposals.models import CostLine, Proposal, Theme
 
 from . import services
 from .models import Ballot, BallotMethod, Certification, Pot, PotItem, PotResult, VoteRound
+from .services.cards import card_batch_issue
 from .services.results import _result_fields
 
 OPEN_TITLE = "Spring vote 2027"
@@ -89,6 +90,11 @@ def _open_round(neighbourhood, trustee, stdout) -> None:
         )
     services.rounds_advance(now=now)
     stdout.write(f"  open vote “{OPEN_TITLE}” with {pot.items.count()} proposals")
+    # Polling cards for the open vote (issue 16). Only keyed hashes are stored, so the codes
+    # exist only in this output: demo data is public, so they are printed here and nowhere else.
+    issued = card_batch_issue(actor=trustee, round=round, count=12, label="Demo polling cards")
+    sample = ", ".join(code for _, code in issued.codes[:3])
+    stdout.write(f"  12 polling cards for “{OPEN_TITLE}”; try {sample} at /votes/card/")
 
 
 def _counts_ballots(ids_and_counts: list[tuple[int, range]], voters: int) -> list[list[int]]:

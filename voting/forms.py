@@ -261,7 +261,7 @@ class BallotForm(forms.Form):
         method = self.round.ballot_method
         chosen = set()
         if method in (BallotMethod.K_APPROVAL, BallotMethod.KNAPSACK) and self.is_bound:
-            chosen = {str(v) for v in self.data.getlist("choice")}
+            chosen = {str(v) for v in self.data.getlist(self.add_prefix("choice"))}
         for item in self.items:
             if method in (BallotMethod.K_APPROVAL, BallotMethod.KNAPSACK):
                 yield item, None, str(item.proposal_id) in chosen
@@ -386,3 +386,63 @@ class PrintPapersForm(forms.Form):
 
 class PrintRegisterForm(forms.Form):
     event = forms.CharField(label="Polling event (name, place and date)", max_length=200)
+
+
+class CardIssueForm(forms.Form):
+    count = forms.IntegerField(label="How many cards", min_value=1, max_value=1000, initial=60)
+    label = forms.CharField(
+        label="Label (optional)",
+        max_length=120,
+        required=False,
+        help_text="For example the street or event the cards are for.",
+    )
+
+
+class CardCodeForm(forms.Form):
+    code = forms.CharField(
+        label="Polling card code",
+        max_length=40,
+        help_text="The 10 letters and numbers on your card, like ABCDE-FGHJK.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+    )
+
+
+class KioskStartForm(forms.Form):
+    code = forms.CharField(
+        label="Polling card code (if you have a card)",
+        max_length=40,
+        required=False,
+        help_text="No card? Leave this empty: you will be asked your name and address instead.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+    )
+
+
+class VoterIdentityForm(forms.Form):
+    """What eligibility needs, and the name and address that stop anyone voting twice."""
+
+    postcode = forms.CharField(label="Home postcode", max_length=10)
+    connection = forms.ChoiceField(
+        label="How are you connected to the area?",
+        choices=[("", "Choose one"), *Connection.choices],
+    )
+    age_band = forms.ChoiceField(label="Your age", choices=[("", "Choose one"), *AgeBand.choices])
+    name = forms.CharField(
+        label="Full name", max_length=200, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    house = forms.CharField(
+        label="House number or name",
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
+class KioskOpenForm(forms.Form):
+    label = forms.CharField(
+        label="Where is the kiosk?", max_length=120, help_text="For example “Hollin Bank library”."
+    )
+    opens_at = forms.DateTimeField(label="Opens at", widget=DATETIME_INPUT)
+    closes_at = forms.DateTimeField(label="Closes at", widget=DATETIME_INPUT)

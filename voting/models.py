@@ -46,6 +46,8 @@ APPROVAL_METHODS = (BallotMethod.K_APPROVAL, BallotMethod.KNAPSACK)
 class Channel(models.TextChoices):
     ONLINE = "online", "Online"
     PAPER = "paper", "Paper"
+    CARD = "card", "Polling card"
+    KIOSK = "kiosk", "Kiosk"
     IMPORTED = "imported", "Imported from a Pabulib file"
 
 
@@ -452,3 +454,101 @@ class AnnulmentRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Request to annul {self.round}"
+
+
+class PollingCardBatch(models.Model):
+    """A run of numbered polling cards a trustee issued for one round (printed letters or cards)."""
+
+    round = models.ForeignKey(VoteRound, on_delete=models.CASCADE, related_name="card_batches")
+    label = models.CharField(max_length=120)
+    first_number = models.PositiveIntegerField()
+    count = models.PositiveIntegerField()
+    expires_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class PollingCard(models.Model):
+    """One numbered card: a one-time voting code, good for one ballot in each pot of its round.
+
+    Only a keyed hash of the code is kept (HMAC with the receipt key), so the database alone
+    cannot be used to vote. Nothing here points to a ballot or a participation, and nothing
+    there points here: the card, like an account, is unlinkable to the ballot.
+    """
+
+    batch = models.ForeignKey(PollingCardBatch, on_delete=models.CASCADE, related_name="cards")
+    round = models.ForeignKey(VoteRound, on_delete=models.CASCADE, related_name="polling_cards")
+    number = models.PositiveIntegerField()
+    code_hash = models.CharField(max_length=64, unique=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "number"], name="pollingcard_number_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Card {self.number} of {self.round}"
+
+
+class Kiosk(models.Model):
+    """A shared device (library, community centre) where residents vote one after another.
+
+    The device holds a kiosk cookie whose token only the device knows (we keep its hash). A
+    trustee opens it for a round and a time window and may close it from any device.
+    """
+
+    round = models.ForeignKey(VoteRound, on_delete=models.CASCADE, related_name="kiosks")
+    label = models.CharField(max_length=120)
+    token_hash = models.CharField(max_length=64, unique=True)
+    opens_at = models.DateTimeField()
+    closes_at = models.DateTimeField()
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(opens_at__lt=models.F("closes_at")), name="kiosk_opens_before_close"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class VoterVisit(models.Model):
+    """Server-side state of one voter going through the card or kiosk pages.
+
+    Keyed by the hash of a per-voter nonce that travels in the pages' forms (never a cookie);
+    dropped when the ballot is cast, when the voter presses "Finish", or when idle too long.
+    """
+
+    nonce_hash = models.CharField(max_length=64, unique=True)
+    kiosk = models.ForeignKey(
+        Kiosk, null=True, blank=True, on_delete=models.CASCADE, related_name="visits"
+    )
+    data = models.JSONField(default=dict)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["last_seen_at"], name="votervisit_seen_idx")]
+
+    def __str__(self) -> str:
+        return f"Voter visit {self.pk}"

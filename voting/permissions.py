@@ -316,3 +316,23 @@ def can_view_results(user, round: VoteRound) -> bool:
 def can_export_round(user, round: VoteRound) -> bool:
     """The anonymised ballots are open data once results are published (trustees: once counted)."""
     return can_view_results(user, round)
+
+
+def can_issue_polling_cards(user, round: VoteRound) -> bool:
+    """Trustees with two-factor issue cards for an online vote that has not closed (issue 16)."""
+    return (
+        round.channel_online
+        and round.status
+        in (VoteRound.Status.DRAFT, VoteRound.Status.PUBLISHED, VoteRound.Status.OPEN)
+        and can_manage_rounds(user, round.neighbourhood)
+    )
+
+
+def can_run_kiosks(user, round: VoteRound) -> bool:
+    """Trustees with two-factor open kiosks for a published or open online vote, and close
+    them from any device (issue 16)."""
+    return (
+        round.channel_online
+        and round.status in (VoteRound.Status.PUBLISHED, VoteRound.Status.OPEN)
+        and can_manage_rounds(user, round.neighbourhood)
+    )

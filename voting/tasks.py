@@ -19,6 +19,14 @@ def rounds_advance_task() -> dict:
 
 
 @shared_task(time_limit=60, soft_time_limit=50)
+def voter_visits_sweep_task() -> int:
+    """Every 10 minutes: drop card and kiosk voters' visits left idle (issue 16)."""
+    from .services.kiosks import visits_sweep
+
+    return visits_sweep()
+
+
+@shared_task(time_limit=60, soft_time_limit=50)
 def ballot_receipt_email_task(user_id: int, pot_id: int, changed, *legacy) -> None:
     """Tell the voter their vote was recorded: no receipt code, no choices (docs/voting.md).
 

@@ -2,12 +2,18 @@
 
 from django.urls import path
 
-from . import views
+from . import card_views, views
 
 app_name = "voting"
 
 urlpatterns = [
     path("receipt/", views.receipt_lookup, name="receipt"),
+    path("card/", card_views.card, name="card"),
+    path("kiosk/", card_views.kiosk, name="kiosk"),
+    path("kiosk/finish/", card_views.kiosk_finish, name="kiosk_finish"),
+    path("kiosk/<int:pk>/close/", card_views.kiosk_close, name="kiosk_close"),
+    path("round/<int:pk>/cards/", card_views.cards_issue, name="cards"),
+    path("round/<int:pk>/kiosks/", card_views.kiosks, name="kiosks"),
     path("round/<int:pk>/", views.round_detail, name="round_detail"),
     path("round/<int:pk>/pots/add/", views.pot_add, name="pot_add"),
     path("round/<int:pk>/publish/", views.round_publish, name="round_publish"),

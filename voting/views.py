@@ -44,15 +44,18 @@ from .permissions import (
     can_count_round,
     can_enter_paper_ballots,
     can_export_round,
+    can_issue_polling_cards,
     can_manage_rounds,
     can_open_round_now,
     can_publish_results,
+    can_run_kiosks,
     can_view_results,
     ensure_paper_keyer,
     pb_withheld_reason,
     voter_ineligibility,
 )
 from .services.paper import NearMatchError
+from .turnout import round_turnout
 
 
 def domain_errors(view):
@@ -163,6 +166,11 @@ def round_detail(request, pk):
             if round.status == VoteRound.Status.CERTIFIED
             else None,
             "can_confirm_annulment": can_confirm_annulment(user, round),
+            "can_issue_cards": can_issue_polling_cards(user, round),
+            "can_run_kiosks": can_run_kiosks(user, round),
+            "turnout": round_turnout(round)
+            if manage and round.status != VoteRound.Status.DRAFT
+            else None,
         },
     )
 
@@ -453,6 +461,7 @@ def results(request, pk):
             "recount_note": recount_note(round),
             "can_export": can_export_round(request.user, round),
             "certifications": round.certifications.select_related("trustee"),
+            "turnout": round_turnout(round),
         },
     )
 
