@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import random
@@ -133,10 +134,16 @@ def ballot_paper(*, pot_id: int, fresh: bool = False) -> BallotPaper:
     from django.core.cache import cache
 
     key = _PAPER_KEY.format(int(pot_id))
-    paper = None if fresh else cache.get(key)
+    # The cache only saves queries: whatever the configured backend does when its server is
+    # down (config/cache.py falls back to memory; a plain RedisCache raises), the vote goes on.
+    try:
+        paper = None if fresh else cache.get(key)
+    except Exception:  # noqa: BLE001 - any cache failure means "not cached"
+        paper = None
     if paper is None:
         paper = _paper_load(pot_id)
-        cache.set(key, paper, PAPER_CACHE_SECONDS)
+        with contextlib.suppress(Exception):
+            cache.set(key, paper, PAPER_CACHE_SECONDS)
     return paper
 
 

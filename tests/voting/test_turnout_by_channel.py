@@ -83,7 +83,7 @@ def test_without_population_estimate_the_page_says_so(client, round_two_pots):
     _voters(round, pots, "card", 5)
     client.force_login(chair)
     page = client.get(reverse("voting:round_detail", args=[round.pk])).content.decode()
-    assert "Turnout by channel" in page
+    assert "Who voted, and how" in page
     assert "no population estimate" in page
     assert round_turnout(round).rows[1].of_population == ""
 
@@ -92,4 +92,4 @@ def test_the_public_round_page_shows_no_turnout_table(client, round_two_pots):
     round, pots = round_two_pots
     _voters(round, pots, "card", 5)
     page = client.get(reverse("voting:round_detail", args=[round.pk])).content.decode()
-    assert "Turnout by channel" not in page
+    assert "Who voted, and how" not in page
