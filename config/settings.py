@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "voting",
     "funds",
     "prospects",
+    "privacy",
     "demo",
 ]
 

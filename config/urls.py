@@ -13,6 +13,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("accounts/preferences/", views.preferences, name="preferences"),
+    path("accounts/", include("privacy.urls")),
     path("admin/", admin.site.urls),
     path("", include("notifications.urls")),
     path("neighbourhoods/", include("communities.urls")),
