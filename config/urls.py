@@ -29,6 +29,7 @@ urlpatterns = [
 ]
 
 handler404 = "config.api.not_found"
+handler500 = "config.api.server_error"
 
 if settings.DEBUG:
     from django.conf.urls.static import static
