@@ -253,3 +253,17 @@ def test_erasure_writes_one_audit_event_and_no_personal_data_in_it():
     assert event.action == "accounts.erased"
     assert "Ann" not in json.dumps(event.changes)
     assert event.created_at <= timezone.now()
+
+
+def test_download_query_count_does_not_grow_with_the_data(client, django_assert_max_num_queries):
+    person = UserFactory()
+    for _ in range(3):
+        membership = MembershipFactory(user=person, private_name="P")
+        proposal = ProposalFactory(neighbourhood=membership.neighbourhood, proposer=person)
+        CommentFactory(proposal=proposal, author=person)
+        Support.objects.create(proposal=proposal, user=person)
+    client.force_login(person)
+    with django_assert_max_num_queries(22):
+        response = client.get("/accounts/my-data/")
+    data = json.loads(response.content)
+    assert len(data["memberships"]) == len(data["proposals"]) == len(data["comments"]) == 3
