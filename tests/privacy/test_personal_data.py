@@ -11,6 +11,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.core.management import call_command
+from django.test import Client
 from django.utils import timezone
 
 from accounts.models import ApiToken, User
@@ -124,6 +125,9 @@ def test_erasure_leaves_a_tombstone_and_keeps_ballots_ledger_and_audit_chain(cli
     ballots_before = sorted(Ballot.objects.filter(pot=pot).values_list("id", flat=True))
     entries_before = JournalEntry.objects.count()
     events_before = list(AuditEvent.objects.order_by("id").values_list("id", "hash"))
+    other_device = Client()
+    other_device.force_login(person)
+    assert other_device.get("/accounts/my-data/").status_code == 200
     client.force_login(person)
     # when
     response = client.post(
@@ -168,8 +172,9 @@ def test_erasure_leaves_a_tombstone_and_keeps_ballots_ledger_and_audit_chain(cli
     flat = json.dumps(row, default=str)
     for secret in ("Priya", "Person", "@example.org", "HP1"):
         assert secret not in flat
-    # and they are signed out: the old session no longer works
+    # and they are signed out everywhere: this session and the one on another device
     assert client.get("/accounts/my-data/").status_code == 302
+    assert other_device.get("/accounts/my-data/").status_code == 302
 
 
 def test_erased_person_cannot_sign_in(client, active_life):
