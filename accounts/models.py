@@ -41,6 +41,10 @@ class User(AbstractUser):
     notify_proposal_status = models.BooleanField(default=True)
     notify_comments = models.BooleanField(default=True)
     notify_submissions = models.BooleanField(default=True)
+    # Set when the person erased their account (privacy.services.account_erase): the row stays
+    # as a tombstone ("Former member #<id>") because ballots' participations, decisions and
+    # audit events point at it; every personal field is blanked.
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

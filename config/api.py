@@ -306,3 +306,42 @@ def not_found(request, exception=None):
     from django.views.defaults import page_not_found
 
     return page_not_found(request, exception)
+
+
+# How long a client should wait before retrying while the database is unreachable: a restart
+# or a fail-over usually takes a few seconds.
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+
+def server_error(request, *args, **kwargs):
+    """The site's 500 handler, except that a database that cannot be reached (a restart, a
+    fail-over: Django's OperationalError or InterfaceError) is a 503 with Retry-After, in the
+    API's error format under /api/ and as a short page elsewhere. Django calls this inside its
+    `except` block, so the exception is the one being handled. Nothing here touches the
+    database: the page is rendered without the request's context processors. The request's
+    transaction has rolled back, so nothing was half written; with CONN_HEALTH_CHECKS the next
+    request opens a fresh connection and the site recovers by itself."""
+    import sys
+
+    from django.db import InterfaceError, OperationalError
+    from django.http import HttpResponse, HttpResponseServerError
+    from django.template.loader import render_to_string
+
+    from .errors import error_body
+
+    exc = sys.exc_info()[1]
+    if not isinstance(exc, OperationalError | InterfaceError):
+        if request.path.startswith("/api/"):
+            return JsonResponse(
+                error_body("server_error", "Something went wrong on our side. Try again."),
+                status=500,
+            )
+        return HttpResponseServerError(render_to_string("500.html"))
+    message = "The service is busy or restarting. Nothing was saved: try again in a few seconds."
+    if request.path.startswith("/api/"):
+        response = JsonResponse(error_body("unavailable", message), status=503)
+    else:
+        response = HttpResponse(render_to_string("503.html", {"message": message}), status=503)
+    response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response

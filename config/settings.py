@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "funds",
     "prospects",
     "home",
+    "privacy",
     "demo",
 ]
 
@@ -100,6 +101,10 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
+# A persistent connection that died (a database restart) is noticed at the next request and
+# replaced, instead of failing that request: the site recovers by itself (config.api.server_error
+# answers 503 to the requests caught mid-restart).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite serialises writers; wait for the lock instead of failing at once.
     DATABASES["default"]["CONN_MAX_AGE"] = 0

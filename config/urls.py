@@ -15,6 +15,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("accounts/preferences/", views.preferences, name="preferences"),
+    path("accounts/", include("privacy.urls")),
     path("admin/", admin.site.urls),
     path("", include("notifications.urls")),
     path("neighbourhoods/", include("communities.urls")),
@@ -30,6 +31,7 @@ urlpatterns = [
 ]
 
 handler404 = "config.api.not_found"
+handler500 = "config.api.server_error"
 
 if settings.DEBUG:
     from django.conf.urls.static import static

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import time
 from datetime import timedelta
-from functools import partial
+from functools import partial, update_wrapper
 from typing import Any
 
 from celery import Task
@@ -67,7 +67,11 @@ def outbox_enqueue(task: Task | str, *args: Any) -> OutboxMessage:
     """
     with transaction.atomic(savepoint=False):
         message = OutboxMessage.objects.create(task=_task_name(task), args=list(args))
-        transaction.on_commit(partial(outbox_dispatch, message_ids=[message.pk]), robust=True)
+        # update_wrapper gives the partial a __qualname__: Django's robust on_commit names the
+        # hook when it fails (the database gone right after the commit), and a bare partial
+        # has none, which turned a logged failure into a 500 for a cast already committed.
+        hook = update_wrapper(partial(outbox_dispatch, message_ids=[message.pk]), outbox_dispatch)
+        transaction.on_commit(hook, robust=True)
     return message
 
 

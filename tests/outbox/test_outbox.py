@@ -214,3 +214,23 @@ def test_the_drain_command_runs_what_is_waiting(capsys):
     call_command("outbox_drain")
     assert "1 pending, 1 done, 0 failed or skipped." in capsys.readouterr().out
     assert RUNS == [(5,)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_dispatch_failing_after_commit_is_logged_not_raised(caplog):
+    """The database gone right after a commit (eager mode delivers at once): the change is
+    committed, so the request must not fail; the row stays for the sweep."""
+    from unittest import mock
+
+    from django.db import OperationalError, transaction
+
+    from outbox.models import OutboxMessage
+    from outbox.services import outbox_enqueue
+
+    with (
+        mock.patch("outbox.services.outbox_deliver", side_effect=OperationalError("server closed")),
+        transaction.atomic(),
+    ):
+        message = outbox_enqueue("config.ping", "x")
+    assert OutboxMessage.objects.get(pk=message.pk).done_at is None
+    assert "outbox_dispatch" in caplog.text
