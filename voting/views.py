@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from communities.middleware import MfaPromptMiddleware
 from communities.models import Membership, Neighbourhood
 from config.errors import ApplicationError, ForbiddenError, NotFoundError
+from config.pagination import other_params, paginate
 
 from . import selectors, services
 from .counting_adapter import recount_note
@@ -63,6 +64,9 @@ def domain_errors(view):
             return MfaPromptMiddleware(None).process_exception(request, exc)
 
     return wrapper
+
+
+BATCHES_PER_PAGE = 25
 
 
 def _neighbourhood(slug: str) -> Neighbourhood:
@@ -484,7 +488,8 @@ def paper(request, pk):
             "volunteer_form": volunteer_form,
             "found": found,
             "near": near,
-            "batches": selectors.paper_batches(round=round),
+            "batches": paginate(request, selectors.paper_batches(round=round), BATCHES_PER_PAGE),
+            "query": other_params(request),
             "tally": selectors.paper_tally(round=round),
             "volunteers": round.volunteers.select_related("user"),
             "can_manage": can_manage_rounds(request.user, round.neighbourhood),
