@@ -31,12 +31,14 @@ from .permissions import can_view_round
 SUPPRESS_BELOW = 5
 
 
-def round_list(*, neighbourhood: Neighbourhood, user) -> list[VoteRound]:
-    """The neighbourhood's rounds this user may see, newest first, pots included (2 queries)."""
-    return list(
+def round_list(*, neighbourhood: Neighbourhood, user):
+    """The neighbourhood's rounds this user may see, newest first, pots included (a queryset
+    for the page to paginate: count, rows, pots)."""
+    return (
         VoteRound.objects.visible_to(user)
         .filter(neighbourhood=neighbourhood)
         .prefetch_related("pots")
+        .order_by("-opens_at", "-pk")
     )
 
 

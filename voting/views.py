@@ -80,8 +80,10 @@ def _back(round: VoteRound):
 @domain_errors
 def round_list(request, slug):
     neighbourhood = _neighbourhood(slug)
-    rounds = selectors.round_list(neighbourhood=neighbourhood, user=request.user)
-    for round in rounds:
+    rounds = paginate(
+        request, selectors.round_list(neighbourhood=neighbourhood, user=request.user), 20
+    )
+    for round in rounds.object_list:
         services.round_advance_if_due(round=round)
     return render(
         request,

@@ -285,7 +285,10 @@ def interests(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "nb": nb,
             "form": form,
-            "entries": selectors.interest_register(user=request.user, neighbourhood=nb),
+            "entries": paginate(
+                request, selectors.interest_register(user=request.user, neighbourhood=nb), 50
+            ),
+            "query": other_params(request),
             "whole_register": can_read,
         },
     )
