@@ -88,9 +88,9 @@ def child_setup(entries: int) -> int:
         "balance_after_pence) VALUES (%s, %s, %s, %s, %s, %s, %s)"
     )
     audit_sql = (
-        "INSERT INTO audit_auditevent (seq, action, actor_id, actor_role, object_type, "
+        "INSERT INTO audit_auditevent (stream, seq, action, actor_id, actor_role, object_type, "
         "object_id, changes, created_at, prev_hash, hash) "
-        f"VALUES (%s, %s, NULL, '', 'funds.fund', %s, {json_param}, %s, %s, %s)"
+        f"VALUES (%s, %s, %s, NULL, '', 'funds.fund', %s, {json_param}, %s, %s, %s)"
     )
     # A plausible mix: money in now and then, then commitments and payments of them.
     pattern = [
@@ -131,6 +131,7 @@ def child_setup(entries: int) -> int:
             batch_l.append((seq, 2, fund.pk, posted, credit, -amount, running[credit]))
             batch_a.append(
                 (
+                    f"neighbourhood:{nb.pk}",  # the fund's neighbourhood's audit stream
                     audit_seq0 + seq,
                     "funds.ledger_posted",
                     str(fund.pk),
