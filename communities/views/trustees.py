@@ -24,8 +24,8 @@ from ..forms import (
 from ..models import AccessCodeBatch, Interest, Membership, PartnershipException, RoleAssignment
 from ._common import _form_error, _trustee_page
 
-MEMBERS_PER_PAGE = 50
-PENDING_PER_PAGE = 20
+MEMBERS_PER_PAGE = 25
+PENDING_PER_PAGE = 10
 
 
 def members(request: HttpRequest, slug: str) -> HttpResponse:
