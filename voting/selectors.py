@@ -42,12 +42,16 @@ def round_list(*, neighbourhood: Neighbourhood, user):
     )
 
 
-def round_get(*, pk: int, user) -> VoteRound:
+def round_get(*, pk: int, user, with_ballot: bool = True) -> VoteRound:
+    """The round with its pots and, unless `with_ballot` is False (the paper desk needs no
+    ballot paper), each pot's items with their proposals (joined: one query for them all)."""
+    pots = Pot.objects.all()
+    if with_ballot:
+        items = PotItem.objects.select_related("proposal")
+        pots = pots.prefetch_related(Prefetch("items", queryset=items))
     round = (
         VoteRound.objects.select_related("neighbourhood")
-        .prefetch_related(
-            Prefetch("pots", queryset=Pot.objects.prefetch_related("items__proposal"))
-        )
+        .prefetch_related(Prefetch("pots", queryset=pots))
         .filter(pk=pk)
         .first()
     )

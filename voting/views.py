@@ -411,7 +411,7 @@ def _ensure_paper(request, round):
 @domain_errors
 def paper(request, pk):
     """The paper-voting desk: mark voters, open batches, appoint volunteers (trustees)."""
-    round = selectors.round_get(pk=pk, user=request.user)
+    round = selectors.round_get(pk=pk, user=request.user, with_ballot=False)
     _ensure_paper(request, round)
     voter_form = PaperVoterForm(prefix="voter")
     batch_form = BatchForm(prefix="batch", round=round)
