@@ -3,7 +3,14 @@
 import importlib
 import sys
 
-MODULES = ["bench.tally", "bench.postcodes", "bench.redis_down", "bench.ledger", "bench.indicators"]
+MODULES = [
+    "bench.tally",
+    "bench.postcodes",
+    "bench.redis_down",
+    "bench.ledger",
+    "bench.indicators",
+    "bench.pages",
+]
 
 
 def main() -> int:
