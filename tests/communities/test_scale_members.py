@@ -111,3 +111,29 @@ def test_register_is_still_for_trustees_only(client):
     client.force_login(UserFactory())
     response = client.get(reverse("communities:members", args=[place.slug]))
     assert response.status_code == 403
+
+
+def test_register_of_interests_is_paginated(client):
+    import datetime as dt
+
+    from communities.models import Interest
+
+    place, chair = _register(members=2, waiting=0)
+    Interest.objects.bulk_create(
+        Interest(
+            user=chair,
+            neighbourhood=place,
+            organisation=f"Organisation {i:03d}",
+            nature="Trustee",
+            since=dt.date(2024, 1, 1),
+        )
+        for i in range(60)
+    )
+    client.force_login(chair)
+    url = reverse("communities:interests", args=[place.slug])
+    first = client.get(url)
+    assert first.context["entries"].paginator.count == 60
+    assert len(first.context["entries"].object_list) == 50
+    assert 'href="?page=2" rel="next"' in first.content.decode()
+    second = client.get(url, {"page": 2}).content.decode()
+    assert "Organisation 059" in second and "Organisation 000" not in second

@@ -180,3 +180,41 @@ def test_round_page_still_refuses_a_conflicted_trustee_with_one_query(client, ho
     assert response.context["can_certify"] is False
     assert response.context["can_annul"] is False
     assert "Certify the count" not in response.content.decode()
+
+
+def test_rounds_list_is_paginated_with_the_same_queries_for_3_or_45_rounds(client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.factories import NeighbourhoodFactory
+    from voting.models import VoteRound
+
+    counts = []
+    for how_many in (3, 45):
+        place = NeighbourhoodFactory()
+        start = timezone.now() - timedelta(days=1000)
+        VoteRound.objects.bulk_create(
+            VoteRound(
+                neighbourhood=place,
+                title=f"Vote number {i}",
+                status="results_published",
+                ballot_method="knapsack",
+                counting_rule="greedy",
+                eligible_connections=["lives"],
+                opens_at=start + timedelta(days=10 * i),
+                closes_at=start + timedelta(days=10 * i + 5),
+            )
+            for i in range(how_many)
+        )
+        url = reverse("voting:round_list", args=[place.slug])
+        queries, response = _queries(client, url)
+        counts.append(queries)
+    assert counts[0] == counts[1]
+    page = response.context["rounds"]
+    assert page.paginator.count == 45 and len(page.object_list) == 20
+    html = response.content.decode()
+    assert "Vote number 44<" in html and "Vote number 24<" not in html  # newest first
+    assert "Page 1 of 3" in html
+    last = client.get(url, {"page": 3}).content.decode()
+    assert "Vote number 0<" in last and "Vote number 44<" not in last
