@@ -113,6 +113,22 @@ def has_conflict(user, obj) -> bool:
     ).exists()
 
 
+def declared_conflict_exists(user, model):
+    """`has_conflict`'s declared part for many rows at once: an Exists() expression, true for
+    a row of `model` (matched by OuterRef("pk")) the user declared a conflict on. A list page
+    filters or annotates with it in the same query, instead of asking row by row."""
+    from django.db.models import CharField, Exists, OuterRef
+    from django.db.models.functions import Cast
+
+    return Exists(
+        ConflictDeclaration.objects.filter(
+            user=user,
+            object_type=model._meta.label_lower,
+            object_id=Cast(OuterRef("pk"), CharField()),
+        )
+    )
+
+
 # --- Predicates for this app's actions -------------------------------------------------
 # Each is pure apart from cached reads of the user's roles and memberships; services call
 # them and raise, views and templates call them to decide what to show.

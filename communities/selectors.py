@@ -250,13 +250,19 @@ def membership_for(*, user, neighbourhood: Neighbourhood) -> Membership | None:
     return Membership.objects.filter(user=user, neighbourhood=neighbourhood).first()
 
 
-def member_register(*, user, neighbourhood: Neighbourhood) -> QuerySet[Membership]:
-    return (
-        Membership.objects.visible_to(user)
-        .filter(neighbourhood=neighbourhood)
-        .select_related("user", "verified_by")
-        .order_by("status", "-created_at")
-    )
+def member_register(*, user, neighbourhood: Neighbourhood, query: str = "") -> QuerySet[Membership]:
+    """The register as this user may see it, newest first within each status; `query`
+    matches the public or private name, the email or the private postcode."""
+    qs = Membership.objects.visible_to(user).filter(neighbourhood=neighbourhood)
+    query = (query or "").strip()
+    if query:
+        qs = qs.filter(
+            Q(user__display_name__icontains=query)
+            | Q(user__email__icontains=query)
+            | Q(private_name__icontains=query)
+            | Q(private_postcode__icontains=query)
+        )
+    return qs.select_related("user", "verified_by").order_by("status", "-created_at", "-pk")
 
 
 def access_code_batches(*, neighbourhood: Neighbourhood) -> QuerySet[AccessCodeBatch]:

@@ -128,3 +128,49 @@ def asgi_body_limit(app):
             await send_413(send)
 
     return wrapped
+
+
+# PostgreSQL's SQLSTATE for a statement cancelled by statement_timeout (query_canceled).
+QUERY_CANCELED = "57014"
+BUSY_MESSAGE = (
+    "This page took too long to prepare, so we stopped it: nothing was changed. Please try "
+    "again in a minute."
+)
+
+
+def is_statement_timeout(exc: BaseException) -> bool:
+    """True for the error Django raises when PostgreSQL cancelled a statement that ran past
+    the web requests' statement timeout (settings.DB_STATEMENT_TIMEOUT_MS)."""
+    from django.db import OperationalError
+
+    if not isinstance(exc, OperationalError):
+        return False
+    cause = exc.__cause__
+    return getattr(cause, "sqlstate", None) == QUERY_CANCELED
+
+
+class StatementTimeoutMiddleware:
+    """A statement cancelled by the web requests' timeout becomes a clean 503 (an HTML page, or
+    the API's JSON error), with Retry-After, instead of a 500. The view's transaction has
+    already rolled back, so nothing was half done."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception):
+        if not is_statement_timeout(exception):
+            return None
+        from django.http import JsonResponse
+        from django.shortcuts import render
+
+        from config.errors import error_body
+
+        if request.path.startswith("/api/"):
+            response = JsonResponse(error_body("unavailable", BUSY_MESSAGE), status=503)
+        else:
+            response = render(request, "busy.html", {"message": BUSY_MESSAGE}, status=503)
+        response["Retry-After"] = "60"
+        return response

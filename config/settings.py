@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "config.middleware.StatementTimeoutMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.request_scope.RequestScopeMiddleware",
@@ -109,6 +110,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite serialises writers; wait for the lock instead of failing at once.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+
+# Web requests on PostgreSQL run with a statement timeout shorter than gunicorn's 30 s worker
+# timeout, so no request holds a database core past its own life; a cancelled statement
+# answers 503 (config.middleware.StatementTimeoutMiddleware). Only web processes set it
+# (config/wsgi.py and asgi.py mark them before the settings load): Celery workers, management
+# commands and migrations run unlimited, under their own time limits. 0 turns it off.
+DB_STATEMENT_TIMEOUT_MS = env.int("DJANGO_DB_STATEMENT_TIMEOUT_MS", default=20_000)
+WEB_PROCESS = os.environ.get("COMMONPURSE_WEB_PROCESS") == "1"
+if (
+    DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    and WEB_PROCESS
+    and DB_STATEMENT_TIMEOUT_MS > 0
+):
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = (
+        _options.get("options", "") + f" -c statement_timeout={DB_STATEMENT_TIMEOUT_MS}"
+    ).strip()
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

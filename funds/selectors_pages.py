@@ -124,14 +124,16 @@ def grant_money(*, grant: Grant) -> dict[str, int]:
     }
 
 
-def decisions_due(*, fund: Fund) -> list[Proposal]:
-    """Proposals residents selected that have no grant yet: the trustees must decide them."""
-    return list(
+def decisions_due(*, fund: Fund):
+    """Proposals residents selected that have no grant yet: the trustees must decide them.
+    A queryset for the page to paginate, costs summed in the same query (no query per row)."""
+    return (
         Proposal.objects.filter(
             neighbourhood_id=fund.neighbourhood_id,
             status=Proposal.Status.SELECTED,
             grant__isnull=True,
         )
+        .with_totals()
         .select_related("proposer")
         .order_by("selected_at", "pk")
     )

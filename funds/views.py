@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from communities.permissions import TRUSTEE_ROLES, ensure_powers
 from config.errors import ApplicationError, ForbiddenError, NotFoundError
+from config.pagination import paginate
 from proposals.models import Proposal
 
 from . import minutes as minutes_pdf
@@ -107,7 +108,7 @@ def trustee_todo(request: HttpRequest, pk: int) -> HttpResponse:
         "funds/todo.html",
         {
             "fund": fund,
-            "due": selectors_pages.decisions_due(fund=fund),
+            "due": paginate(request, selectors_pages.decisions_due(fund=fund), 20),
             "claims": selectors_pages.claims_to_approve(fund=fund, user=request.user),
             "figures": selectors.fund_figures(fund=fund),
             "queries": selectors_queries.open_queries(fund=fund),

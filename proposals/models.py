@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import OuterRef, Q, Subquery, Sum
+from django.db.models import Exists, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -49,6 +49,19 @@ class ProposalQuerySet(models.QuerySet):
             output_field=models.BigIntegerField(),
         )
         return self.annotate(total_pence_annotated=Coalesce(total, 0))
+
+    def conflicted_for(self, user):
+        """The proposals `user` is conflicted on, in one query: the people
+        `Proposal.conflicted_user_ids` names (proposer, linked trustees) and declared
+        conflicts, exactly as `communities.permissions.has_conflict` decides one at a time."""
+        from communities.permissions import declared_conflict_exists
+
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        linked = Proposal.linked_trustees.through.objects.filter(proposal=OuterRef("pk"), user=user)
+        return self.filter(
+            Q(proposer=user) | Exists(linked) | declared_conflict_exists(user, Proposal)
+        )
 
 
 class Proposal(models.Model):

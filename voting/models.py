@@ -263,6 +263,8 @@ class Participation(models.Model):
             ),
         ]
         indexes = [
+            # The paper desk's tally counts paper voters per pot from the index alone.
+            models.Index(fields=["round", "channel", "pot"], name="participation_channel_idx"),
             models.Index(
                 fields=["round", "in_person_surname_key"], name="participation_surname_idx"
             ),
@@ -294,6 +296,10 @@ class Ballot(models.Model):
             models.UniqueConstraint(
                 fields=["receipt_hash"], condition=~Q(receipt_hash=""), name="ballot_receipt_uniq"
             )
+        ]
+        indexes = [
+            # The paper desk's tally counts paper ballots per pot from the index alone.
+            models.Index(fields=["round", "channel", "pot"], name="ballot_channel_idx"),
         ]
 
     def __str__(self) -> str:

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from communities.middleware import MfaPromptMiddleware
 from communities.models import Membership, Neighbourhood
 from config.errors import ApplicationError, ForbiddenError, NotFoundError
+from config.pagination import other_params, paginate
 
 from . import selectors, services
 from .counting_adapter import recount_note
@@ -71,6 +72,9 @@ def domain_errors(view):
     return wrapper
 
 
+BATCHES_PER_PAGE = 25
+
+
 def _neighbourhood(slug: str) -> Neighbourhood:
     return get_object_or_404(Neighbourhood, slug=slug)
 
@@ -82,8 +86,10 @@ def _back(round: VoteRound):
 @domain_errors
 def round_list(request, slug):
     neighbourhood = _neighbourhood(slug)
-    rounds = selectors.round_list(neighbourhood=neighbourhood, user=request.user)
-    for round in rounds:
+    rounds = paginate(
+        request, selectors.round_list(neighbourhood=neighbourhood, user=request.user), 20
+    )
+    for round in rounds.object_list:
         services.round_advance_if_due(round=round)
     return render(
         request,
@@ -493,7 +499,7 @@ def _ensure_paper(request, round):
 @domain_errors
 def paper(request, pk):
     """The paper-voting desk: mark voters, open batches, appoint volunteers (trustees)."""
-    round = selectors.round_get(pk=pk, user=request.user)
+    round = selectors.round_get(pk=pk, user=request.user, with_ballot=False)
     _ensure_paper(request, round)
     voter_form = PaperVoterForm(prefix="voter")
     batch_form = BatchForm(prefix="batch", round=round)
@@ -572,7 +578,8 @@ def paper(request, pk):
             "volunteer_form": volunteer_form,
             "found": found,
             "near": near,
-            "batches": selectors.paper_batches(round=round),
+            "batches": paginate(request, selectors.paper_batches(round=round), BATCHES_PER_PAGE),
+            "query": other_params(request),
             "tally": selectors.paper_tally(round=round),
             "volunteers": round.volunteers.select_related("user"),
             "can_manage": can_manage_rounds(request.user, round.neighbourhood),

@@ -175,7 +175,11 @@ def review_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "communities/review_list.html",
-        {"neighbourhoods": selectors.neighbourhood_review_list(user=request.user)},
+        {
+            "page": Paginator(selectors.neighbourhood_review_list(user=request.user), 20).get_page(
+                request.GET.get("page")
+            )
+        },
     )
 
 
