@@ -104,9 +104,7 @@ def _inbound(request, *, from_key: str, text_key: str) -> JsonResponse:
         data = json.loads(request.body or b"{}")
         from_number, text = str(data[from_key]), str(data[text_key])
     except (ValueError, KeyError, TypeError):
-        return JsonResponse(
-            {"error": f"Send JSON with “{from_key}” and “{text_key}”."}, status=400
-        )
+        return JsonResponse({"error": f"Send JSON with “{from_key}” and “{text_key}”."}, status=400)
     return JsonResponse({"result": sms_inbound_receive(from_number=from_number, text=text)})
 
 
