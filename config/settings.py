@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "audit",
     "outbox",
     "notifications",
+    "retention",
     "communities",
     "proposals",
     "voting",
@@ -288,7 +289,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=0),
     },
     "retention-delete-in-person-data": {
-        "task": "notifications.tasks.retention_sweep_task",
+        "task": "retention.tasks.retention_sweep_task",
         "schedule": crontab(hour=3, minute=30),
     },
 }
@@ -392,5 +393,5 @@ SMS_HTTP_INBOUND_SECRET = env.str("SMS_HTTP_INBOUND_SECRET", default="")
 SMS_TIMEOUT_SECONDS = env.float("SMS_TIMEOUT_SECONDS", default=5.0)
 
 # Retention (RULINGS): in-person names, addresses and identity keys, and phone numbers, are
-# deleted this many days after a round is certified (notifications.retention, nightly).
+# deleted this many days after a round is certified (retention/, nightly).
 RETENTION_DAYS = env.int("COMMONPURSE_RETENTION_DAYS", default=90)

@@ -111,7 +111,7 @@ class SmsSubscription(models.Model):
 
     Texts go only while `consented_at` is set and `opted_out_at` is not. A STOP text or the
     preferences page sets `opted_out_at`; the number itself is deleted by the retention task
-    a set time later (notifications.retention).
+    a set time later (retention/).
     """
 
     class Source(models.TextChoices):
