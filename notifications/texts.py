@@ -14,6 +14,7 @@ runs it again later; once sent, a duplicate delivery finds the record and sends 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
@@ -32,6 +33,11 @@ from .sms.phone import mobile_number_normalise
 NOTICE_SMS_TASK = "notifications.tasks.notice_sms_task"
 # What people text to stop (the words UK networks and Notify treat as opt-out).
 STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
+# Other keywords a text may carry, filled by the apps that answer them: polling cards register
+# "CODE" here (in their AppConfig.ready) to send a resident their polling code by text. A
+# handler gets the sender's E.164 number and returns a short result word; it must never read a
+# choice from a text. Until a handler is registered, such texts are ignored.
+INBOUND_COMMANDS: dict[str, Callable[[str], str]] = {}
 
 
 def _site_link(path: str) -> str:
@@ -99,15 +105,18 @@ def _opt_out(sub: SmsSubscription, *, source: str) -> None:
 @transaction.atomic
 def sms_inbound_receive(*, from_number: str, text: str) -> str:
     """An inbound text from a provider's webhook: STOP (and its synonyms) opts every
-    subscription with that number out; anything else is ignored (nothing is read from texts).
-    Returns "stopped", "unknown_number" or "ignored"."""
+    subscription with that number out; a keyword in INBOUND_COMMANDS goes to its handler;
+    anything else is ignored (no choice is ever read from a text).
+    Returns "stopped", "unknown_number", "ignored" or the handler's result."""
     word = (text or "").strip().upper().rstrip(".!")
-    if word not in STOP_WORDS:
+    if word not in STOP_WORDS and word not in INBOUND_COMMANDS:
         return "ignored"
     try:
         number = mobile_number_normalise(from_number)
     except ApplicationError:
         return "unknown_number"
+    if word in INBOUND_COMMANDS:
+        return INBOUND_COMMANDS[word](number)
     subs = list(
         SmsSubscription.objects.select_for_update()
         .filter(phone_e164=number, opted_out_at__isnull=True)

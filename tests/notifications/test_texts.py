@@ -230,3 +230,21 @@ def test_closed_is_not_texted_and_a_text_never_carries_choices(
     assert "results" in body.lower() and "STOP" in body
     for item in pot.items.all():
         assert item.proposal.title not in body
+
+
+def test_a_keyword_handler_registered_by_another_app_gets_the_senders_number(
+    client, settings, monkeypatch
+):
+    from notifications import texts
+
+    settings.SMS_HTTP_INBOUND_SECRET = "gateway-secret"
+    asked = []
+    monkeypatch.setitem(texts.INBOUND_COMMANDS, "CODE", lambda n: asked.append(n) or "code_sent")
+    body = json.dumps({"from": "07911 123456", "message": " code "}).encode()
+    answer = client.post(
+        reverse("notifications:sms_inbound_http"),
+        body,
+        content_type="application/json",
+        headers={"X-Signature": _signed(body, "gateway-secret")},
+    )
+    assert answer.json() == {"result": "code_sent"} and asked == ["+447911123456"]
