@@ -118,7 +118,7 @@ def sms_inbound_receive(*, from_number: str, text: str) -> str:
     if word in INBOUND_COMMANDS:
         return INBOUND_COMMANDS[word](number)
     subs = list(
-        SmsSubscription.objects.select_for_update()
+        SmsSubscription.objects.select_for_update(of=("self",))
         .filter(phone_e164=number, opted_out_at__isnull=True)
         .select_related("user")
     )
