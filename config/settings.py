@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "audit",
     "outbox",
     "notifications",
+    "retention",
     "communities",
     "proposals",
     "voting",
@@ -348,6 +349,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "communities.tasks.memberships_expire_task",
         "schedule": crontab(hour=3, minute=0),
     },
+    "retention-delete-in-person-data": {
+        "task": "retention.tasks.retention_sweep_task",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 
 # Security: on by default outside DEBUG so check --deploy is clean in production.
@@ -432,3 +437,23 @@ if not DEBUG and RECEIPT_KEY == RECEIPT_KEY_DEVELOPMENT_DEFAULT:
 # 360Giving open data: grant identifiers are "360G-<prefix>-..."; use the prefix 360Giving
 # registers for the publisher (often its org-id, e.g. GB-CHC-1234567).
 THREESIXTYGIVING_PREFIX = env.str("THREESIXTYGIVING_PREFIX", default="commonpurse")
+
+# Text messages (issue 16): optional, one provider chosen by the environment. "console" (the
+# embedded default) prints texts to the log; "notify" sends through GOV.UK Notify's Python client
+# with a template whose only placeholder is ((body)); "http" POSTs JSON to SMS_HTTP_URL with a
+# bearer token. Inbound texts (STOP) come to /sms/inbound/<provider>/, authenticated by a shared
+# secret (docs/notifications.md).
+SMS_PROVIDER = env.str("COMMONPURSE_SMS_PROVIDER", default="console")
+NOTIFY_API_KEY = env.str("NOTIFY_API_KEY", default="")
+NOTIFY_TEMPLATE_ID = env.str("NOTIFY_TEMPLATE_ID", default="")
+NOTIFY_BASE_URL = env.str("NOTIFY_BASE_URL", default="https://api.notifications.service.gov.uk")
+NOTIFY_INBOUND_TOKEN = env.str("NOTIFY_INBOUND_TOKEN", default="")
+SMS_HTTP_URL = env.str("SMS_HTTP_URL", default="")
+SMS_HTTP_TOKEN = env.str("SMS_HTTP_TOKEN", default="")
+SMS_HTTP_INBOUND_SECRET = env.str("SMS_HTTP_INBOUND_SECRET", default="")
+# Seconds a provider call may take; a slow provider fails the outbox row, which is retried.
+SMS_TIMEOUT_SECONDS = env.float("SMS_TIMEOUT_SECONDS", default=5.0)
+
+# Retention (RULINGS): in-person names, addresses and identity keys, and phone numbers, are
+# deleted this many days after a round is certified (retention/, nightly).
+RETENTION_DAYS = env.int("COMMONPURSE_RETENTION_DAYS", default=90)

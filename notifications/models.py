@@ -100,3 +100,71 @@ class DigestItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for {self.user_id}"
+
+
+# Kinds that also go by text (issue 16): "voting has closed" stays an email.
+SMS_KINDS = (Kind.OPENS, Kind.CLOSING, Kind.RESULTS)
+
+
+class SmsSubscription(models.Model):
+    """A person's mobile number for vote texts, with when they agreed (no row: no texts).
+
+    Texts go only while `consented_at` is set and `opted_out_at` is not. A STOP text or the
+    preferences page sets `opted_out_at`; the number itself is deleted by the retention task
+    a set time later (retention/).
+    """
+
+    class Source(models.TextChoices):
+        PREFERENCES = "preferences", "Preferences page"
+        STOP = "stop", "STOP text"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sms_subscription"
+    )
+    phone_e164 = models.CharField("mobile number", max_length=16, blank=True, db_index=True)
+    consented_at = models.DateTimeField(null=True, blank=True)
+    opted_out_at = models.DateTimeField(null=True, blank=True)
+    opt_out_source = models.CharField(max_length=12, choices=Source.choices, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(phone_e164="") | Q(phone_e164__startswith="+"),
+                name="smssubscription_e164",
+            ),
+            # No texts without consent: a number is only kept with a consent time.
+            models.CheckConstraint(
+                condition=Q(phone_e164="") | Q(consented_at__isnull=False),
+                name="smssubscription_number_needs_consent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Texts for {self.user_id}"
+
+    @property
+    def active(self) -> bool:
+        return bool(self.phone_e164 and self.consented_at and not self.opted_out_at)
+
+
+class SmsDelivery(models.Model):
+    """A text about one round and kind went to one person: the unique constraint is what makes a
+    duplicate delivery of the same outbox work send nothing twice. Holds no phone number."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    round = models.ForeignKey("voting.VoteRound", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    provider = models.CharField(max_length=10)
+    provider_ref = models.CharField(max_length=100, blank=True)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "round", "kind"], name="smsdelivery_once_per_notice"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Text {self.kind} for {self.user_id}"

@@ -27,6 +27,7 @@ from outbox.services import outbox_enqueue
 from voting.models import VoteRound
 
 from .models import Delivery, DigestItem, Kind, NotificationPreference, RoundNotice, Unsubscription
+from .texts import notice_sms_queue
 
 UNSUBSCRIBE_SALT = "notifications.unsubscribe"
 ROUND_NOTICE_TASK = "notifications.tasks.round_notice_task"
@@ -146,11 +147,12 @@ def round_notice_send(*, round_id: int, kind: str, now: datetime.datetime | None
     for user_id in wanted:
         if user_id not in digest:
             outbox_enqueue(NOTICE_EMAIL_TASK, user_id, round.pk, kind)
+    texts = notice_sms_queue(round=round, kind=kind, user_ids=wanted)
     audit_record(
         action="notifications.round_notice_sent",
         obj=round,
         actor_role="system",
-        changes={"kind": kind, "recipients": len(wanted)},
+        changes={"kind": kind, "recipients": len(wanted), "texts": texts},
     )
     return len(wanted)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from .services import closing_reminders_queue, digests_send, notice_email_send, round_notice_send
+from .texts import notice_sms_send
 
 
 @shared_task(time_limit=300, soft_time_limit=240)
@@ -29,3 +30,10 @@ def closing_reminders_task() -> list[int]:
 def digests_send_task() -> int:
     """Every day (CELERY_BEAT_SCHEDULE): one digest email per person with notices waiting."""
     return digests_send()
+
+
+@shared_task(time_limit=60, soft_time_limit=50)
+def notice_sms_task(user_id: int, round_id: int, kind: str) -> bool:
+    """Queued by the outbox (one row per person): text one notice. A provider that is down
+    raises, the outbox keeps the row and its sweep runs it again later (sent once)."""
+    return notice_sms_send(user_id=user_id, round_id=round_id, kind=kind)

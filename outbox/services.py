@@ -37,6 +37,9 @@ SWEEP_GRACE = timedelta(seconds=30)
 RESEND_AFTER = timedelta(minutes=5)
 # After this many failed runs a row is left for a person to look at (its last_error says why).
 MAX_ATTEMPTS = 10
+# Backoff: a row that failed n times (n >= 1) waits RESEND_AFTER * 2**(n-1), at most this long,
+# so a provider down for hours (a text gateway) is retried ~17 hours before a person must look.
+MAX_BACKOFF = timedelta(hours=6)
 SWEEP_BATCH = 500
 # Done rows are kept this long (to see what was sent), then deleted by the sweep.
 KEEP_DONE = timedelta(days=7)
@@ -156,12 +159,22 @@ def outbox_deliver(*, message_id: int) -> bool:
         return True
 
 
+def _resend_due(*, now, resend_after: timedelta) -> Q:
+    """Rows never handed over by a sweep, or handed over or failed long enough ago: the wait
+    doubles with each failed run (exponential backoff, capped at MAX_BACKOFF)."""
+    due = Q(sent_at__isnull=True)
+    for attempts in range(MAX_ATTEMPTS):
+        wait = min(resend_after * 2 ** max(attempts - 1, 0), MAX_BACKOFF)
+        due |= Q(attempts=attempts, sent_at__lte=now - wait)
+    return due
+
+
 def _pending(*, now, grace: timedelta, resend_after: timedelta):
     return (
         OutboxMessage.objects.filter(
             done_at__isnull=True, attempts__lt=MAX_ATTEMPTS, created_at__lte=now - grace
         )
-        .filter(Q(sent_at__isnull=True) | Q(sent_at__lte=now - resend_after))
+        .filter(_resend_due(now=now, resend_after=resend_after))
         .order_by("pk")
     )
 
@@ -175,8 +188,9 @@ def outbox_sweep(
     """Hand rows that are not done to the broker again (every minute, from beat).
 
     Picks rows older than `grace` never handed over by a sweep, or handed over or failed
-    more than `resend_after` ago; a row that is in fact still waiting in the queue is simply
-    run by whichever delivery locks it first. Also deletes done rows older than KEEP_DONE.
+    more than `resend_after` ago (doubled for each failed run: `_resend_due`); a row that
+    is in fact still waiting in the queue is simply run by whichever delivery locks it
+    first. Also deletes done rows older than KEEP_DONE.
     Returns how many rows were handed over.
     """
     now = timezone.now()
