@@ -85,8 +85,9 @@ def test_paper_desk_counts_marked_voters_and_ballots_per_pot_in_bounded_queries(
     # when the desks are shown, then the count is the same for both
     many, response = _queries(client, reverse("voting:paper", args=[large.pk]))
     assert few == many
-    # and pinned: the tally is one grouped count per table, the batches one page of rows
-    with django_assert_num_queries(12):
+    # and pinned: the tally is one grouped count per table, the batches one page of rows (and
+    # the header's to-do link)
+    with django_assert_num_queries(13):
         client.get(reverse("voting:paper", args=[large.pk]))
     # and the tally counts each paper voter and each paper ballot once (online ones not at all)
     assert response.context["tally"] == [{"pot": large_pot, "marked": 120, "keyed": 120}]
@@ -153,8 +154,9 @@ def test_round_page_of_a_counted_round_costs_the_same_for_3_or_60_proposals(
     many, response = _queries(client, reverse("voting:round_detail", args=[large.pk]))
     assert few == many
     assert response.context["can_certify"] is True
-    # pinned (it was 2 more per proposal: 212 for a ballot of about 100)
-    with django_assert_num_queries(11):
+    # pinned (it was 2 more per proposal: 212 for a ballot of about 100); with the header's
+    # to-do link and the turnout by channel (eligible members, population, voters per channel)
+    with django_assert_num_queries(15):
         client.get(reverse("voting:round_detail", args=[large.pk]))
 
 
