@@ -3,12 +3,9 @@ download the file. Thin: the rules are in funds.services.exports and funds.permi
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from communities.permissions import ensure_powers
@@ -51,12 +48,7 @@ def _job(request: HttpRequest, pk: int) -> ExportJob:
 
 def _stalled(job: ExportJob) -> bool:
     """Running for longer than a worker may run it: the worker was stopped (a restart)."""
-    limit = dt.timedelta(seconds=EXPORT_HARD_LIMIT + 60)
-    return (
-        job.state == ExportJob.State.RUNNING
-        and job.started_at is not None
-        and timezone.now() - job.started_at > limit
-    )
+    return job.stalled(hard_limit_seconds=EXPORT_HARD_LIMIT)
 
 
 def _status(job: ExportJob) -> dict:

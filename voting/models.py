@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from communities.models import AgeBand, Connection, RoleAssignment
 from communities.permissions import TRUSTEE_ROLES
+from outbox.jobs import BackgroundJob
 
 
 def pounds_display(pence: int) -> str:
@@ -423,6 +424,40 @@ class PotResult(models.Model):
 
     def __str__(self) -> str:
         return f"Result of {self.pot}"
+
+
+class CountJob(BackgroundJob):
+    """A trustee's request to count a closed round, run by a worker: `done` of `total` pots.
+
+    At most one is waiting or running per round (a second press, or a second trustee, finds
+    it). The worker writes every pot's result and the round's "counted" in one transaction,
+    guarded by this row, so a re-run after a crash leaves one result set.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        RUNNING = "running", "Counting"
+        DONE = "done", "Counted"
+        FAILED = "failed", "Failed"
+
+    round = models.ForeignKey(VoteRound, on_delete=models.CASCADE, related_name="count_jobs")
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round"],
+                condition=Q(state__in=["queued", "running"]),
+                name="count_job_one_active_per_round",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Count of round {self.round_id} ({self.state})"
 
 
 class AnnulmentRequest(models.Model):

@@ -292,16 +292,6 @@ def suppressed_breakdown(pairs: list[tuple[str, int]]) -> list[tuple[str, str]]:
     ]
 
 
-def turnout_text(*, voters: int, eligible: int | None) -> str:
-    """Turnout as a share of the members eligible to vote when the count was made."""
-    if not eligible:
-        return ""
-    if voters < SUPPRESS_BELOW:
-        return f"Fewer than 5 of the {eligible:,} members who could vote did so."
-    percent = int(Fraction(voters * 100, eligible) + Fraction(1, 2))  # exact, half up
-    return f"{voters:,} of the {eligible:,} members who could vote did so: {percent}%."
-
-
 def spoilt_text(count: int) -> str:
     return "none" if count == 0 else suppressed(count)
 
@@ -459,12 +449,10 @@ class PotResults:
     result: PotResult
     rows: list[ResultRow]
     chart: dict
-    turnout_channels: list[tuple[str, str]]
     turnout_ages: list[tuple[str, str]]
     ballots: str
     spent: str
     left: str
-    turnout: str = ""
     spoilt: str = ""
     pb_withheld: str | None = None
     extra: dict = field(default_factory=dict)
@@ -498,7 +486,6 @@ def _chart(rows: list[ResultRow]) -> dict:
 def round_results(*, round: VoteRound) -> list[PotResults]:
     """Every pot's stored result, ready for the results page (a bounded number of queries)."""
     out = []
-    channel_labels = dict(Channel.choices)
     age_labels = {**dict(AgeBand.choices), "not_recorded": "Not recorded"}
     pots = round.pots.select_related("result").prefetch_related("items__proposal")
     for pot in pots:
@@ -521,7 +508,6 @@ def round_results(*, round: VoteRound) -> list[PotResults]:
                 )
             )
         rows.sort(key=lambda r: (-r.score_value, r.number))
-        channels = result.turnout.get("by_channel", {})
         ages = result.turnout.get("by_age_band", {})
         age_order = [*AgeBand.values, "not_recorded"]
         spoilt = result.turnout.get("spoilt")
@@ -531,18 +517,12 @@ def round_results(*, round: VoteRound) -> list[PotResults]:
                 result=result,
                 rows=rows,
                 chart=_chart(rows),
-                turnout_channels=suppressed_breakdown(
-                    [(channel_labels.get(k, k), v) for k, v in sorted(channels.items())]
-                ),
                 turnout_ages=suppressed_breakdown(
                     [(age_labels.get(k, k), ages[k]) for k in age_order if k in ages]
                 ),
                 ballots=suppressed(result.ballots_counted),
                 spent=_pounds(result.total_cost_pence),
                 left=_pounds(pot.amount_pence - result.total_cost_pence),
-                turnout=turnout_text(
-                    voters=sum(channels.values()), eligible=result.turnout.get("eligible")
-                ),
                 spoilt=spoilt_text(spoilt) if spoilt is not None and round.channel_paper else "",
                 pb_withheld=pb_withheld_reason(result.ballots_counted),
             )

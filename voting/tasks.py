@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
+from django.db import DatabaseError
 from django.urls import reverse
 
 from .models import Pot
-from .services import rounds_advance
+from .services import count_jobs, rounds_advance
+
+logger = logging.getLogger(__name__)
+COUNT_RETRIES = 3
 
 
 @shared_task(time_limit=120, soft_time_limit=100)
@@ -57,3 +64,55 @@ def ballot_receipt_email_task(user_id: int, pot_id: int, changed, *legacy) -> No
         from_email=None,
         recipient_list=[user.email],
     )
+
+
+@shared_task(ignore_result=True, time_limit=60, soft_time_limit=50)
+def round_count_start_task(job_id: int) -> None:
+    """From the outbox: hand a count to a worker (inline in the embedded default).
+
+    The count runs in a task of its own, not inside the outbox delivery's transaction, so
+    its progress ("pot 2 of 3") commits as it goes and the round page can show it.
+    """
+    round_count_run_task.apply_async(args=[job_id])
+
+
+@shared_task(
+    bind=True,
+    ignore_result=True,
+    time_limit=count_jobs.COUNT_HARD_LIMIT,
+    soft_time_limit=count_jobs.COUNT_SOFT_LIMIT,
+    max_retries=COUNT_RETRIES,
+    acks_late=True,
+)
+def round_count_run_task(self, job_id: int) -> bool:
+    """Count one round once. acks_late: a worker killed mid-count leaves the message to be
+    delivered again, and the re-run writes the one result set (count_jobs.count_job_run)."""
+    try:
+        return count_jobs.count_job_run(job_id=job_id)
+    except SoftTimeLimitExceeded:
+        count_jobs.count_job_fail(
+            job_id=job_id,
+            message="The count took longer than the 25 minutes allowed and was stopped. "
+            "Try again; if it stops again, tell the site's operators.",
+        )
+        return False
+    except DatabaseError as exc:
+        if (
+            self.request.called_directly
+            or self.request.is_eager
+            or (self.request.retries >= COUNT_RETRIES)
+        ):
+            count_jobs.count_job_fail(
+                job_id=job_id,
+                message="The count stopped because the database was unavailable. Try again.",
+            )
+            return False
+        raise self.retry(exc=exc, countdown=30 * (self.request.retries + 1)) from exc
+    except Exception:
+        logger.exception("Count job %s failed", job_id)
+        count_jobs.count_job_fail(
+            job_id=job_id,
+            message="Something went wrong while counting the votes, and nothing was stored. "
+            "Try again; if it fails again, tell the site's operators.",
+        )
+        return False

@@ -36,7 +36,7 @@ from .forms import (
     VolunteerForm,
     pence,
 )
-from .models import BallotMethod, Channel, PaperBatch, VoteRound, pounds_display
+from .models import BallotMethod, Channel, CountJob, PaperBatch, VoteRound, pounds_display
 from .permissions import (
     can_annul_round,
     can_certify_round,
@@ -137,6 +137,25 @@ def round_create(request, slug):
     return render(request, "voting/round_form.html", {"form": form, "neighbourhood": neighbourhood})
 
 
+def _count_progress(round: VoteRound) -> dict | None:
+    """The latest count of a closed or counted round, as its page shows it: waiting, "pot 2
+    of 3", or failed with the reason (a count left running by a stopped worker is failed)."""
+    if round.status not in (VoteRound.Status.CLOSED, VoteRound.Status.COUNTED):
+        return None
+    job = services.count_job_current(round)
+    if job is None or job.state == CountJob.State.DONE:
+        return None
+    stalled = job.stalled(hard_limit_seconds=services.count_jobs.COUNT_HARD_LIMIT)
+    failed = stalled or job.state == CountJob.State.FAILED
+    return {
+        "job": job,
+        "active": not failed,
+        "failed": failed,
+        "error": "The count stopped without finishing." if stalled else job.error,
+        "pot": min(job.done + 1, job.total),
+    }
+
+
 @domain_errors
 def round_detail(request, pk):
     round = selectors.round_get(pk=pk, user=request.user)
@@ -162,6 +181,7 @@ def round_detail(request, pk):
             "certifications": round.certifications.select_related("trustee"),
             "annul_form": AnnulForm() if manage else None,
             "can_count": can_count_round(user, round),
+            "count": _count_progress(round) if manage else None,
             "can_publish_results": can_publish_results(user, round),
             "can_annul": can_annul_round(user, round),
             "annulment_request": round.annulment_requests.filter(
@@ -238,7 +258,32 @@ def _action(service, success: str, **extra):
 
 
 round_publish = _action(services.round_publish, "The vote is published.")
-round_count = _action(services.round_count, "The vote is counted. Two trustees now certify it.")
+
+
+@login_required
+@require_POST
+@domain_errors
+def round_count(request, pk):
+    """Ask for the count: a worker counts (inline in the embedded default) and the round page
+    shows how far it is, then what to do next."""
+    round = selectors.round_get(pk=pk, user=request.user)
+    try:
+        job = services.round_count_request(actor=request.user, round=round)
+    except ForbiddenError:
+        raise
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return _back(round)
+    job.refresh_from_db()
+    if job.state == CountJob.State.DONE:
+        messages.success(request, "The vote is counted. Two trustees now certify it.")
+    elif job.state == CountJob.State.FAILED:
+        pass  # the round page explains the failure and offers to try again
+    else:
+        messages.success(request, "The count has started. This page shows how far it is.")
+    return _back(round)
+
+
 round_certify = _action(services.round_certify, "Your certification is recorded.")
 round_publish_results = _action(services.round_publish_results, "The results are published.")
 round_annul = _action(

@@ -17,11 +17,11 @@ from collections.abc import Callable, Iterable, Iterator
 
 from django.core.files import File
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from audit.services import audit_record, neighbourhood_stream
 from config.errors import ApplicationError
+from outbox.jobs import job_claim, job_fail, job_progress
 from outbox.services import outbox_enqueue
 
 from ..exports import permissions as export_perms
@@ -76,15 +76,7 @@ def export_job_start(*, actor, fund: Fund, kind: str) -> ExportJob:
 
 def export_job_claim(*, job_id: int) -> bool:
     """queued -> running, once: False when another delivery already has (or had) it."""
-    return bool(
-        ExportJob.objects.filter(pk=job_id, state=ExportJob.State.QUEUED).update(
-            state=ExportJob.State.RUNNING,
-            started_at=timezone.now(),
-            attempts=F("attempts") + 1,
-            done=0,
-            error="",
-        )
-    )
+    return job_claim(ExportJob, job_id=job_id)
 
 
 def export_job_requeue(*, job_id: int) -> None:
@@ -95,9 +87,7 @@ def export_job_requeue(*, job_id: int) -> None:
 
 
 def export_job_fail(*, job_id: int, message: str) -> None:
-    ExportJob.objects.filter(pk=job_id).exclude(state=ExportJob.State.DONE).update(
-        state=ExportJob.State.FAILED, error=message[:2000], finished_at=timezone.now()
-    )
+    job_fail(ExportJob, job_id=job_id, message=message)
 
 
 def _chunks(job: ExportJob) -> tuple[Iterable[str | bytes], int]:
@@ -153,7 +143,7 @@ def export_job_run(*, job_id: int) -> bool:
         ExportJob.objects.filter(pk=job.pk).update(total=total)
 
         def progress(done: int) -> None:
-            ExportJob.objects.filter(pk=job.pk).update(done=done)
+            job_progress(ExportJob, job_id=job.pk, done=done)
 
         with tempfile.TemporaryFile() as handle:
             count = _write(chunks, handle, progress)

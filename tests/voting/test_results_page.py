@@ -1,7 +1,8 @@
 """The results page for residents (issue 13): named chart bars, tables that fit a 320 px screen,
-turnout as a share of eligible members, spoilt papers, the certifying trustees, small counts
-hidden in breakdowns about people (scores in full), the .pb file only from 10 ballots, and the
-counting rule in plain English with the technical detail under "For checkers"."""
+turnout shown once (by way of voting, as a share of eligible members), spoilt papers, the
+certifying trustees, small counts hidden in breakdowns about people (scores in full), the .pb
+file only from 10 ballots, and the counting rule in plain English with the technical detail
+under "For checkers"."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from tests.factories import MembershipFactory, NeighbourhoodFactory, healthy_par
 from tests.factories import trustee as make_trustee
 from tests.voting.factories import proposal_ids, round_with_pot
 from voting.models import Ballot
-from voting.selectors import suppressed_breakdown, turnout_text
+from voting.selectors import suppressed_breakdown
 from voting.services import (
     ballot_cast,
     round_certify,
@@ -91,26 +92,20 @@ def test_turnout_is_a_share_of_eligible_members_and_trustees_are_named(client):
     eligible = 6 + len(trustees) + 4
     assert pot.result.turnout["eligible"] == eligible
     page = _page(client, round)
-    percent = round_half_up(600 / eligible)
-    assert f"6 of the {eligible} members who could vote did so: {percent}%." in page
+    # one presentation of turnout: the round's table by way of voting, with the share of
+    # eligible members; no second per-pot turnout line or per-pot channel table
+    assert page.count("Who voted, and how") == 1
+    assert "members who could vote did so" not in page
+    assert "Voters by way of voting in" not in page
+    assert f"{eligible} members can vote" in page
+    total = page[page.index('<th scope="row">All channels</th>') :]
+    percent = f"{600 / eligible:.1f}%"
+    assert total.startswith(
+        f'<th scope="row">All channels</th><td class="num">6</td><td class="num">{percent}</td>'
+    )
     section = page[page.index('id="certified-by"') :]
     for t in trustees[-2:]:
         assert t.public_name in section
-
-
-def round_half_up(x: float) -> int:
-    return int(x + 0.5)
-
-
-def test_turnout_share_hides_fewer_than_five_voters():
-    assert turnout_text(voters=3, eligible=40) == (
-        "Fewer than 5 of the 40 members who could vote did so."
-    )
-    assert turnout_text(voters=2, eligible=3) == turnout_text(voters=2, eligible=3)
-    assert "2" not in turnout_text(voters=2, eligible=30)
-    assert turnout_text(voters=10, eligible=0) == ""
-    assert turnout_text(voters=1, eligible=3).startswith("Fewer than 5")
-    assert turnout_text(voters=5, eligible=8) == "5 of the 8 members who could vote did so: 63%."
 
 
 def test_breakdowns_hide_small_counts_and_one_more_when_only_one_is_small():

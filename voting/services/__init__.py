@@ -1,6 +1,7 @@
 """Every write of the voting app goes through these services (see each module)."""
 
 from .ballots import CastResult, ReceiptStatus, ballot_cast, receipt_lookup, validate_choices
+from .count_jobs import count_job_current, round_count_request
 from .pabulib_io import ImportResult, round_export_pabulib, round_import_pabulib
 from .paper import (
     PaperMark,
@@ -60,6 +61,8 @@ __all__ = [
     "round_close",
     "round_close_now",
     "round_count",
+    "round_count_request",
+    "count_job_current",
     "round_create",
     "round_export_pabulib",
     "round_import_pabulib",

@@ -17,6 +17,7 @@ from audit.services import audit_record
 from communities.permissions import TRUSTEE_ROLES, ensure_powers
 from communities.services import ensure_partnership_healthy
 from config.errors import ApplicationError, ForbiddenError, StateError
+from outbox.jobs import ACTIVE_STATES
 from outbox.services import outbox_enqueue
 from proposals.models import Proposal
 
@@ -121,32 +122,44 @@ def _ensure_unconflicted(actor, round: VoteRound, action: str) -> None:
         raise ForbiddenError(refusal)
 
 
-@transaction.atomic
-def round_count(*, actor, round: VoteRound) -> VoteRound:
-    """closed -> counted (or a recount while still only counted): count every pot with the
-    engine. Refused while a paper batch is keyed but not agreed."""
-    round = lock_round(round)
+def ensure_may_count(actor, round: VoteRound) -> None:
+    """Trustees only, never a conflicted one (checked when a count is asked for)."""
     ensure_powers(actor, round.neighbourhood, TRUSTEE_ROLES, action="count a vote")
     _ensure_unconflicted(actor, round, "count this vote")
-    if round.status == S.COUNTED:
-        # A recount before certification replaces the count; earlier signatures lapse.
-        round.certifications.all().delete()
-    else:
+
+
+def ensure_countable(round: VoteRound) -> None:
+    """closed, or counted and not yet certified (a recount); every paper batch agreed and
+    reconciled with the register. Checked when a count is asked for and again, under the
+    round's lock, when its result is written."""
+    if round.status != S.COUNTED:
         check_transition(round, S.COUNTED)
     pending = round.paper_batches.exclude(status=PaperBatch.Status.AGREED)
     if pending.exists():
         names = ", ".join(b.event for b in pending)
         raise StateError(f"Paper batches are not agreed yet ({names}): resolve them first.")
     _ensure_paper_reconciled(round)
+
+
+def pot_count_fields(pot: Pot) -> dict:
+    """Everything stored in a pot's PotResult but the time: the count and the turnout."""
+    return {**_result_fields(pot), "turnout": _turnout(pot)}
+
+
+def round_count_write(*, actor, round: VoteRound, results: dict[int, dict]) -> VoteRound:
+    """Store every pot's count and mark the round counted (call inside the transaction that
+    locked the round, after `ensure_countable`). A recount before certification replaces
+    the count, and earlier signatures lapse."""
+    if round.status == S.COUNTED:
+        round.certifications.all().delete()
     from .digest import round_digest_ballots  # digest reads ballots through this module
 
     # Paper batches agreed after close add ballots: the digest covers what is counted.
     round_digest_ballots(round=round, actor=actor, stage="count")
     now = timezone.now()
     for pot in round.pots.all():
-        fields = _result_fields(pot)
         PotResult.objects.update_or_create(
-            pot=pot, defaults={**fields, "turnout": _turnout(pot), "computed_at": now}
+            pot=pot, defaults={**results[pot.pk], "computed_at": now}
         )
     round.status = S.COUNTED
     round.counted_at = now
@@ -165,6 +178,19 @@ def round_count(*, actor, round: VoteRound) -> VoteRound:
 
 
 @transaction.atomic
+def round_count(*, actor, round: VoteRound) -> VoteRound:
+    """closed -> counted (or a recount while still only counted): count every pot with the
+    engine, here and now, under the round's lock. Refused while a paper batch is keyed but
+    not agreed. Pages ask for a count in the background instead (`round_count_request`);
+    this is for scripts, the shell and tests, and gives the same result."""
+    round = lock_round(round)
+    ensure_may_count(actor, round)
+    ensure_countable(round)
+    results = {pot.pk: pot_count_fields(pot) for pot in round.pots.all()}
+    return round_count_write(actor=actor, round=round, results=results)
+
+
+@transaction.atomic
 def round_certify(*, actor, round: VoteRound) -> VoteRound:
     """A trustee signs the count. The second signature, by a different trustee with no conflict
     on any proposal on the ballot, certifies the round and freezes its results.
@@ -179,6 +205,8 @@ def round_certify(*, actor, round: VoteRound) -> VoteRound:
     if refusal:
         error = StateError if round.status != S.COUNTED else ForbiddenError
         raise error(refusal)
+    if round.count_jobs.filter(state__in=ACTIVE_STATES).exists():
+        raise StateError("The votes are being counted again: certify once that count is done.")
     exception = ensure_partnership_healthy(round.neighbourhood, action="certify a vote")
     Certification.objects.create(round=round, trustee=actor)
     audit_record(
