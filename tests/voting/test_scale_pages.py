@@ -155,8 +155,9 @@ def test_round_page_of_a_counted_round_costs_the_same_for_3_or_60_proposals(
     assert few == many
     assert response.context["can_certify"] is True
     # pinned (it was 2 more per proposal: 212 for a ballot of about 100); with the header's
-    # to-do link and the turnout by channel (eligible members, population, voters per channel)
-    with django_assert_num_queries(15):
+    # to-do link, the turnout by channel (eligible members, population, voters per channel)
+    # and the round's latest count job (its progress while a worker counts)
+    with django_assert_num_queries(16):
         client.get(reverse("voting:round_detail", args=[large.pk]))
 
 
