@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from .models import PaperBatch, Participation, Pot, PotItem, PotResult, Volunteer, VoteRound
+from .models import (
+    CountJob,
+    PaperBatch,
+    Participation,
+    Pot,
+    PotItem,
+    PotResult,
+    Volunteer,
+    VoteRound,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -79,3 +88,11 @@ class VolunteerAdmin(ReadOnlyAdmin):
 @admin.register(PotResult)
 class PotResultAdmin(ReadOnlyAdmin):
     list_display = ("pot", "rule", "ballots_counted", "total_cost_pence", "frozen_at")
+
+
+@admin.register(CountJob)
+class CountJobAdmin(ReadOnlyAdmin):
+    """Counts asked for by trustees: state, progress and the reason a count failed."""
+
+    list_display = ("round", "state", "done", "total", "requester", "created_at", "finished_at")
+    list_filter = ("state",)

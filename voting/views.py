@@ -145,6 +145,12 @@ def _count_progress(round: VoteRound) -> dict | None:
     job = services.count_job_current(round)
     if job is None or job.state == CountJob.State.DONE:
         return None
+    if (
+        job.state == CountJob.State.FAILED
+        and round.counted_at
+        and round.counted_at > job.created_at
+    ):
+        return None  # counted since (from the shell): the failure is history
     stalled = job.stalled(hard_limit_seconds=services.count_jobs.COUNT_HARD_LIMIT)
     failed = stalled or job.state == CountJob.State.FAILED
     return {

@@ -305,3 +305,15 @@ def test_the_background_count_equals_the_count_here_and_now_on_a_shared_election
     won = {project_ids[number_of[w] - 1] for w in pot.result.winners}
     selected = {p.id for p in election.projects.values() if p.extra.get("selected") == "1"}
     assert won == selected
+
+
+def test_a_failed_count_is_history_once_the_round_is_counted_another_way(client, closed):
+    round, chair = closed
+    job = round_count_request(actor=chair, round=round)
+    count_jobs.count_job_fail(job_id=job.pk, message="The count stopped without finishing.")
+    client.force_login(chair)
+    assert "The count did not finish" in _page(client, round)
+    round_count(actor=chair, round=round)  # from the shell
+    page = _page(client, round)
+    assert "The count did not finish" not in page
+    assert "Count again</button>" in page
