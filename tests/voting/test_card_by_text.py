@@ -264,3 +264,17 @@ def test_a_text_code_is_only_for_the_member_it_was_sent_to(
         _vote_with(code, round, name="Sam Other", house="2 Hope Road")
     assert PollingCard.objects.get(issued_to=user).used_at is None
     assert not Participation.objects.exists()
+
+
+def test_trustees_see_how_many_codes_went_by_text_not_a_batch_each(
+    client, gateway, member, django_capture_on_commit_callbacks
+):
+    from tests.factories import trustee
+
+    round, _, _ = member
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _text(client, "CODE") == "code_queued"
+    client.force_login(trustee(round.neighbourhood))
+    page = client.get(reverse("voting:cards", args=[round.pk])).content.decode()
+    assert "Members asked for 1 code by text" in page
+    assert "asked for by text</td>" not in page and "No cards yet." in page
