@@ -278,3 +278,44 @@ def test_trustees_see_how_many_codes_went_by_text_not_a_batch_each(
     page = client.get(reverse("voting:cards", args=[round.pk])).content.decode()
     assert "Members asked for 1 code by text" in page
     assert "asked for by text</td>" not in page and "No cards yet." in page
+
+
+def test_after_a_text_code_vote_the_paper_desk_and_another_card_refuse_the_member(
+    client, gateway, member, django_capture_on_commit_callbacks
+):
+    from tests.factories import trustee
+    from tests.voting.factories import keyer
+    from voting.services import paper_voter_mark, volunteer_appoint
+    from voting.services.cards import card_batch_issue
+
+    round, _, user = member
+    VoteRound.objects.filter(pk=round.pk).update(channel_paper=True)
+    round.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _text(client, "CODE") == "code_queued"
+    (code,) = _codes(gateway)
+    _vote_with(code, round)
+    chair = trustee(round.neighbourhood)
+    helper = keyer(round.neighbourhood)
+    volunteer_appoint(actor=chair, round=round, user=helper)
+    membership = user.memberships.get()
+    with pytest.raises(StateError, match="already voted"):
+        paper_voter_mark(actor=helper, round=round, membership=membership)
+    printed = card_batch_issue(actor=chair, round=round, count=1).codes[0][1]
+    with pytest.raises(StateError, match="already voted"):
+        _vote_with(printed, round, name="Mrs Rita Resident", house="1 Hope Rd")
+    assert Ballot.objects.filter(round=round).count() == 1
+
+
+def test_a_member_who_voted_with_a_printed_card_gets_no_code(
+    client, gateway, member, django_capture_on_commit_callbacks
+):
+    from tests.factories import trustee
+    from voting.services.cards import card_batch_issue
+
+    round, _, user = member
+    printed = card_batch_issue(actor=trustee(round.neighbourhood), round=round, count=1)
+    _vote_with(printed.codes[0][1], round)  # by name and address, no account
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _text(client, "CODE") == "already_voted"
+    assert gateway.messages == []
