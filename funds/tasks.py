@@ -77,7 +77,12 @@ def _emails(neighbourhood_id: int, roles) -> list[str]:
     return sorted(
         set(
             RoleAssignment.objects.current()
-            .filter(neighbourhood_id=neighbourhood_id, role__in=roles)
+            .filter(
+                neighbourhood_id=neighbourhood_id,
+                role__in=roles,
+                user__is_active=True,
+                user__erased_at=None,
+            )
             .exclude(user__email="")
             .values_list("user__email", flat=True)
         )

@@ -148,13 +148,25 @@ class SmsSubscription(models.Model):
         return bool(self.phone_e164 and self.consented_at and not self.opted_out_at)
 
 
+# A text that is not a notice: a polling code a member asked for by texting CODE.
+SMS_CODE = "code"
+SMS_DELIVERY_KINDS = [*Kind.choices, (SMS_CODE, "Polling code asked for by text")]
+
+
 class SmsDelivery(models.Model):
     """A text about one round and kind went to one person: the unique constraint is what makes a
-    duplicate delivery of the same outbox work send nothing twice. Holds no phone number."""
+    duplicate delivery of the same outbox work send nothing twice. Holds no phone number.
+
+    A polling code text (kind "code") is once per card rather than per round: a member may ask
+    again (notifications/code_texts.py). The row never holds the code.
+    """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     round = models.ForeignKey("voting.VoteRound", on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
+    kind = models.CharField(max_length=10, choices=SMS_DELIVERY_KINDS)
+    card = models.ForeignKey(
+        "voting.PollingCard", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     provider = models.CharField(max_length=10)
     provider_ref = models.CharField(max_length=100, blank=True)
     sent_at = models.DateTimeField(default=timezone.now)
@@ -162,7 +174,16 @@ class SmsDelivery(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "round", "kind"], name="smsdelivery_once_per_notice"
+                fields=["user", "round", "kind"],
+                condition=~Q(kind=SMS_CODE),
+                name="smsdelivery_once_per_notice",
+            ),
+            models.UniqueConstraint(
+                fields=["card"], condition=Q(card__isnull=False), name="smsdelivery_once_per_card"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=SMS_CODE, card__isnull=False) | (~Q(kind=SMS_CODE) & Q(card=None)),
+                name="smsdelivery_code_has_card",
             ),
         ]
 

@@ -205,7 +205,7 @@ def _send(*, user, subject: str, context: dict, unsubscribe: list[tuple[str, str
 
 def notice_email_send(*, user_id: int, round_id: int, kind: str) -> bool:
     """Email one notice to one person (run once per outbox row); False if nothing to send."""
-    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    user = get_user_model().objects.filter(pk=user_id, is_active=True, erased_at=None).first()
     round = VoteRound.objects.select_related("neighbourhood").filter(pk=round_id).first()
     if user is None or round is None or not user.email:
         return False
@@ -245,7 +245,9 @@ def digests_send(*, now: datetime.datetime | None = None) -> int:
             )  # only the items are locked: rounds are read below, unlocked
             if not items:
                 continue
-            user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+            user = (
+                get_user_model().objects.filter(pk=user_id, is_active=True, erased_at=None).first()
+            )
             dropped = set(
                 Unsubscription.objects.filter(user_id=user_id).values_list("kind", flat=True)
             )

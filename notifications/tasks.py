@@ -37,3 +37,13 @@ def notice_sms_task(user_id: int, round_id: int, kind: str) -> bool:
     """Queued by the outbox (one row per person): text one notice. A provider that is down
     raises, the outbox keeps the row and its sweep runs it again later (sent once)."""
     return notice_sms_send(user_id=user_id, round_id=round_id, kind=kind)
+
+
+@shared_task(time_limit=60, soft_time_limit=50)
+def card_code_sms_task(card_id: int) -> bool:
+    """Queued by the CODE keyword (one row per card): draw the polling code and text it, in
+    one transaction with the provider call; a provider that is down rolls it back and the
+    outbox runs it again later (sent once, the code never stored)."""
+    from .code_texts import card_code_sms_send
+
+    return card_code_sms_send(card_id=card_id)

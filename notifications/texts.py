@@ -33,10 +33,11 @@ from .sms.phone import mobile_number_normalise
 NOTICE_SMS_TASK = "notifications.tasks.notice_sms_task"
 # What people text to stop (the words UK networks and Notify treat as opt-out).
 STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
-# Other keywords a text may carry, filled by the apps that answer them: polling cards register
-# "CODE" here (in their AppConfig.ready) to send a resident their polling code by text. A
-# handler gets the sender's E.164 number and returns a short result word; it must never read a
-# choice from a text. Until a handler is registered, such texts are ignored.
+# Other keywords a text may carry: "CODE" (a resident's polling code by text) is registered by
+# NotificationsConfig.ready from notifications/code_texts.py, which calls voting's services
+# (voting never imports notifications). A handler gets the sender's E.164 number, runs in the
+# webhook's transaction and returns a short result word; it must never read a choice from a
+# text. Until a handler is registered, such texts are ignored.
 INBOUND_COMMANDS: dict[str, Callable[[str], str]] = {}
 
 

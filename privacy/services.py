@@ -21,7 +21,12 @@ from audit.services import audit_record
 from communities.models import Membership, RoleAssignment
 from config.errors import ApplicationError, StateError
 from funds.models import Grant
-from notifications.models import DigestItem, NotificationPreference, Unsubscription
+from notifications.models import (
+    DigestItem,
+    NotificationPreference,
+    SmsSubscription,
+    Unsubscription,
+)
 from proposals.models import Comment, Report
 from voting.models import Participation
 
@@ -146,6 +151,7 @@ def account_erase(*, user: User, password: str, code: str = "") -> User:
     NotificationPreference.objects.filter(user=user).delete()
     Unsubscription.objects.filter(user=user).delete()
     DigestItem.objects.filter(user=user).delete()
+    SmsSubscription.objects.filter(user=user).delete()  # the phone number and its consent
 
     user.email = f"erased-{user.pk}@erased.invalid"  # RFC 2606: can never be delivered
     user.first_name = ""

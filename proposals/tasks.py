@@ -25,6 +25,12 @@ def _link(proposal: Proposal) -> str:
     return f"{getattr(settings, 'SITE_URL', '')}{path}"
 
 
+def _mailable(user) -> bool:
+    """An erased or deactivated account gets no email: an erased one's address is a
+    tombstone (`.invalid`), so the mail would only bounce."""
+    return bool(user.is_active and user.erased_at is None and user.email)
+
+
 def _send(subject: str, body: str, to: list[str]) -> int:
     if not to:
         return 0
@@ -47,6 +53,8 @@ def proposal_status_email_task(status_change_id: int) -> int:
         .first()
     )
     if change is None or not change.proposal.proposer.notify_proposal_status:
+        return 0
+    if not _mailable(change.proposal.proposer):
         return 0
     proposal = change.proposal
     status = Proposal.Status(change.to_status).label
@@ -78,6 +86,7 @@ def proposal_submitted_email_task(proposal_id: int) -> int:
                 role__in=TRUSTEE_ROLES,
                 user__notify_submissions=True,
                 user__is_active=True,
+                user__erased_at=None,
             )
             .exclude(user_id=proposal.proposer_id)
             .values_list("user__email", flat=True)
@@ -100,6 +109,8 @@ def comment_email_task(comment_id: int) -> int:
         .first()
     )
     if comment is None or not comment.proposal.proposer.notify_comments:
+        return 0
+    if not _mailable(comment.proposal.proposer):
         return 0
     proposal = comment.proposal
     body = (
@@ -127,6 +138,8 @@ def moderation_email_task(kind: str, obj_id: int, action: str) -> int:
         if obj is None:
             return 0
         proposal, author, what = obj.proposal, obj.author, "your comment"
+    if not _mailable(author):
+        return 0
     body = (
         f"The trustees have {action} {what}.\n\nThe reason given:\n{obj.hidden_reason}\n\n"
         f"{_link(proposal)}\n\nIf you disagree, reply to the trustees of {proposal.neighbourhood}."

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db.models import Case, CharField, Q, Value, When
+from django.db.models import Case, CharField, F, Min, Q, QuerySet, Value, When
 from django.db.models.functions import Cast, Concat
 
 
@@ -26,15 +26,18 @@ class RoundData:
     round_path: str  # lookup from the model to its VoteRound, e.g. "round" or "card__round"
     pending: Q  # rows still holding the data
     erase: Callable[[], dict] = field(default=dict)  # field -> value/expression for .update()
+    # When one .update() cannot do it: takes the pending rows, erases them, returns how many.
+    erase_rows: Callable[[QuerySet], int] | None = None
 
 
 def _participation_erase() -> dict:
     # A member's row keeps its membership and loses the key; a non-member's key must stay
-    # unique per pot and non-empty (participation_has_voter): it becomes "erased-<row id>",
-    # which names nobody.
+    # unique per pot and non-empty (participation_has_voter): `_participation_erase_rows` has
+    # already turned it into the person's "erased-<id>" token, which is kept.
     return {
         "in_person_key": Case(
             When(membership__isnull=False, then=Value("")),
+            When(in_person_key__startswith="erased-", then=F("in_person_key")),
             default=Concat(Value("erased-"), Cast("pk", output_field=CharField())),
             output_field=CharField(),
         ),
@@ -43,6 +46,34 @@ def _participation_erase() -> dict:
         "in_person_name": "",
         "in_person_address": "",
     }
+
+
+def _participation_erase_rows(rows: QuerySet) -> int:
+    """Erase in-person voters' data, keeping one token per person and round.
+
+    A non-member who voted in several pots (a card or kiosk voter votes in every pot) has one
+    row per pot with the same key; the live round page counts such voters by distinct key. So
+    all of one person's rows in the round get the same token, "erased-<id of their first
+    row>", which names nobody (a per-row token would count them once per pot). One UPDATE per
+    person, then one for the rest of the fields.
+    """
+    count = rows.count()
+    people = (
+        rows.filter(membership__isnull=True)
+        .exclude(in_person_key="")
+        .exclude(in_person_key__startswith="erased-")
+        .values("round_id", "in_person_key")
+        .annotate(first=Min("pk"))
+        .order_by()
+    )
+    for person in list(people):
+        rows.filter(
+            membership__isnull=True,
+            round_id=person["round_id"],
+            in_person_key=person["in_person_key"],
+        ).update(in_person_key=f"erased-{person['first']}")
+    rows.update(**_participation_erase())
+    return count
 
 
 ROUND_DATA: list[RoundData] = [
@@ -58,6 +89,7 @@ ROUND_DATA: list[RoundData] = [
             | ~Q(in_person_house_key="")
         ),
         erase=_participation_erase,
+        erase_rows=_participation_erase_rows,
     ),
     # Polling card and kiosk voters keep their identity in these same Participation fields (the
     # cards hold only a keyed hash of their code; a kiosk voter's VoterVisit is deleted at the

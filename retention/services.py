@@ -44,7 +44,9 @@ def retention_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
             for entry in ROUND_DATA:
                 model = apps.get_model(entry.model)
                 rows = model.objects.filter(entry.pending, **{entry.round_path: round_id})
-                counts[entry.label] = rows.update(**entry.erase())
+                counts[entry.label] = (
+                    entry.erase_rows(rows) if entry.erase_rows else rows.update(**entry.erase())
+                )
             if any(counts.values()):
                 audit_record(
                     action="retention.in_person_data_deleted",

@@ -321,12 +321,20 @@ def cards_issue(request, pk):
                 f'attachment; filename="polling-cards-round{round.pk}-{issued.batch.pk}.pdf"'
             )
             return response
-    batches = round.card_batches.all()
+    # Codes members asked for by text have a one-card batch each: counted, not listed.
+    batches = round.card_batches.filter(created_by__isnull=False)
     used = PollingCard.objects.filter(round=round, used_at__isnull=False).count()
+    texted = PollingCard.objects.filter(round=round, issued_by_text=True, sent_at__isnull=False)
     return render(
         request,
         "voting/cards.html",
-        {"round": round, "form": form, "batches": batches, "used": used},
+        {
+            "round": round,
+            "form": form,
+            "batches": batches,
+            "used": used,
+            "texted": texted.count(),
+        },
     )
 
 

@@ -505,8 +505,9 @@ class PollingCardBatch(models.Model):
     first_number = models.PositiveIntegerField()
     count = models.PositiveIntegerField()
     expires_at = models.DateTimeField()
+    # The trustee who issued the batch; empty for a code a member asked for by text.
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -523,6 +524,11 @@ class PollingCard(models.Model):
     Only a keyed hash of the code is kept (HMAC with the receipt key), so the database alone
     cannot be used to vote. Nothing here points to a ballot or a participation, and nothing
     there points here: the card, like an account, is unlinkable to the ballot.
+
+    A code a member asked for by text (voting.services.card_texts) is a card bound to that
+    member (`issued_to`): its redemption counts as the member's own participation. Until its
+    text is sent, and once a newer code replaced it, its `code_hash` is a random placeholder
+    that no code hashes to.
     """
 
     batch = models.ForeignKey(PollingCardBatch, on_delete=models.CASCADE, related_name="cards")
@@ -530,11 +536,24 @@ class PollingCard(models.Model):
     number = models.PositiveIntegerField()
     code_hash = models.CharField(max_length=64, unique=True)
     used_at = models.DateTimeField(null=True, blank=True)
+    issued_by_text = models.BooleanField(default=False)
+    issued_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)  # a text card's code was texted
+    voided_at = models.DateTimeField(null=True, blank=True)  # replaced by a newer text code
 
     class Meta:
         ordering = ["number"]
         constraints = [
             models.UniqueConstraint(fields=["round", "number"], name="pollingcard_number_uniq"),
+            models.CheckConstraint(
+                condition=Q(issued_by_text=True) | Q(issued_to__isnull=True),
+                name="pollingcard_bound_only_by_text",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["round", "issued_to"], name="pollingcard_issued_to_idx"),
         ]
 
     def __str__(self) -> str:

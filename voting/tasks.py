@@ -43,9 +43,10 @@ def ballot_receipt_email_task(user_id: int, pot_id: int, changed, *legacy) -> No
     """
     if legacy:
         changed = legacy[-1]
-    user = get_user_model().objects.filter(pk=user_id).first()
+    # An erased (or deactivated) account gets nothing: its address is a tombstone.
+    user = get_user_model().objects.filter(pk=user_id, is_active=True, erased_at=None).first()
     pot = Pot.objects.select_related("round").filter(pk=pot_id).first()
-    if user is None or pot is None:
+    if user is None or pot is None or not user.email:
         return
     what = "changed your ballot" if changed else "voted"
     base = getattr(settings, "SITE_URL", "").rstrip("/")  # absolute links when configured

@@ -272,3 +272,36 @@ def test_download_query_count_does_not_grow_with_the_data(client, django_assert_
         response = client.get("/accounts/my-data/")
     data = json.loads(response.content)
     assert len(data["memberships"]) == len(data["proposals"]) == len(data["comments"]) == 3
+
+
+def test_email_queued_before_erasure_is_not_sent_to_the_tombstone_address():
+    # given a voter's receipt email and a moderation email, queued but not yet sent (the
+    # outbox runs them after commit), for a person and for someone else
+    from django.core import mail
+
+    from notifications.models import SmsSubscription
+    from notifications.texts import sms_subscribe
+    from outbox.models import OutboxMessage
+    from outbox.services import outbox_drain, outbox_enqueue
+    from privacy.services import account_erase
+    from proposals.tasks import moderation_email_task
+
+    round, pot = round_with_pot()
+    person = resident(round.neighbourhood)
+    other = resident(round.neighbourhood)
+    sms_subscribe(actor=person, phone="07911 123456", consent=True)
+    for user in (person, other):
+        ballot_cast(actor=user, pot=pot, choices=[proposal_ids(pot)[0]])
+        comment = CommentFactory(author=user, body="Hidden later", hidden_reason="Off topic")
+        outbox_enqueue(moderation_email_task, "comment", comment.pk, "hidden")
+    assert OutboxMessage.objects.filter(done_at=None).count() == 4
+    # when the person erases their account before the outbox runs
+    account_erase(user=User.objects.get(pk=person.pk), password=PASSWORD)
+    mail.outbox.clear()
+    assert outbox_drain()["done"] == 4
+    # then only the other person's emails went; nothing to the erased person's tombstone
+    assert sorted(m.to[0] for m in mail.outbox) == [other.email, other.email]
+    assert not any(".invalid" in m.to[0] for m in mail.outbox)
+    assert len({m.subject for m in mail.outbox}) == 2  # the receipt and the moderation notice
+    # and the phone number for texts is gone with the rest
+    assert not SmsSubscription.objects.filter(user=person).exists()

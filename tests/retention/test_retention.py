@@ -136,3 +136,52 @@ def test_the_task_is_scheduled_with_the_other_beat_jobs_and_has_a_command(capsys
     assert "retention.tasks.retention_sweep_task" in jobs
     call_command("retention_sweep")
     assert "in-person voters: 0" in capsys.readouterr().out
+
+
+def test_card_voters_in_a_two_pot_round_are_counted_once_each_after_retention(desk):
+    # given five card voters (no account) in a round with two pots: two rows each
+    from voting.models import Pot, PotItem
+    from voting.services.cards import (
+        VoterIdentity,
+        card_batch_issue,
+        card_check,
+        inperson_ballot_cast,
+    )
+    from voting.turnout import round_turnout
+
+    round, pot, chair, _ = desk
+    second = Pot.objects.create(round=round, name="Youth pot", amount_pence=500_000)
+    item = pot.items.first()
+    PotItem.objects.create(pot=second, proposal=item.proposal, number=1, cost_pence=1000)
+    issued = card_batch_issue(actor=chair, round=round, count=5)
+    for n, (_, code) in enumerate(issued.codes, start=1):
+        inperson_ballot_cast(
+            round=round,
+            identity=VoterIdentity(
+                keys=[],
+                member_ids=[],
+                name=f"Voter Number{'ABCDE'[n - 1]}",
+                house=f"{n}{n} Other Street",
+                postcode="HP1 1AA",
+                **ADULT,
+            ),
+            choices={p.pk: [p.items.first().proposal_id] for p in round.pots.all()},
+            channel="card",
+            card_id=card_check(code=code).pk,
+        )
+    assert Participation.objects.filter(round=round, channel="card").count() == 10
+
+    def card_and_total():
+        turnout = round_turnout(VoteRound.objects.get(pk=round.pk))
+        card_row = next(r for r in turnout.rows if r.label == "Polling card")
+        return card_row.count, turnout.total.count
+
+    assert card_and_total() == ("5", "5")
+    # when their names, addresses and keys are erased
+    _certify(round, days_ago=91)
+    assert retention_sweep()["in-person voters"] == 10
+    # then each person's two rows share one token that names nobody, and turnout is unchanged
+    keys = set(Participation.objects.filter(round=round).values_list("in_person_key", flat=True))
+    assert len(keys) == 5 and all(k.startswith("erased-") for k in keys)
+    assert card_and_total() == ("5", "5")
+    assert retention_sweep()["in-person voters"] == 0

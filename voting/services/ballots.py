@@ -303,8 +303,12 @@ def ballot_cast(
 
 
 def _already_voted(existing: Participation | None, round: VoteRound) -> StateError:
-    if existing is not None and existing.channel != Channel.ONLINE:
+    if existing is not None and existing.channel == Channel.PAPER:
         return StateError("You voted on paper in this pot, so you cannot vote online too.")
+    if existing is not None and existing.channel != Channel.ONLINE:
+        return StateError(
+            "You voted with a polling code in this pot, so you cannot vote online too."
+        )
     if existing is not None and not round.allow_change:
         return StateError(
             "You have already voted in this pot, and ballots cannot be changed in this vote."

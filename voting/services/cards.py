@@ -119,7 +119,8 @@ def card_downloaded(*, actor, batch: PollingCardBatch) -> None:
 
 
 def _card_refusal(card: PollingCard | None, round: VoteRound | None, now: datetime) -> str | None:
-    if card is None:
+    if card is None or (card.issued_by_text and (card.voided_at or not card.sent_at)):
+        # A replaced text code reads like a wrong one: it says nothing about the member.
         return "We do not recognise that polling card code. Check it and try again."
     if round is not None and card.round_id != round.pk:
         return "That polling card is for a different vote."
@@ -235,6 +236,41 @@ def voter_identity_check(
     return VoterIdentity(name, house, postcode, age_band, connection, keys, member_ids)
 
 
+def _bound_member(card: PollingCard, round: VoteRound, identity: VoterIdentity):
+    """The member a text card was sent to (None for a printed card), if they may use it now.
+
+    A text card is the member's own vote: refused unless the member is still active here, has
+    not voted by any channel, and the name and address typed are theirs (their identity key).
+    The participation then carries the membership, so the account's cast refuses afterwards.
+    """
+    if not card.issued_by_text:
+        return None
+    from .card_texts import member_has_voted
+
+    membership = (
+        Membership.objects.active()
+        .select_for_update(of=("self",))
+        .filter(user_id=card.issued_to_id, neighbourhood_id=round.neighbourhood_id)
+        .first()
+        if card.issued_to_id
+        else None
+    )
+    if membership is None:
+        raise StateError(
+            "This code was sent to a member who can no longer vote here. Ask a trustee for help."
+        )
+    if member_has_voted(round=round, membership=membership):
+        raise StateError(
+            "The member this code was sent to has already voted in this vote, so it cannot be used."
+        )
+    if membership.identity_key and membership.identity_key not in identity.keys:
+        raise ApplicationError(
+            "This code was texted to a member: enter the name and address they are registered "
+            "with. Your card has not been used."
+        )
+    return membership
+
+
 @sensitive_variables("receipt")
 @transaction.atomic
 def inperson_ballot_cast(
@@ -289,6 +325,8 @@ def inperson_ballot_cast(
     )
     parts = IdentityParts.of(name=identity.name, house=identity.house, postcode=identity.postcode)
     near_keys = parts.near_keys()
+    membership = _bound_member(card, round, identity) if card is not None else None
+    person_key = (membership.identity_key if membership else "") or identity.keys[0]
     pots = list(round.pots.all())
     if not pots:
         raise StateError("This vote has no pots to vote in.")
@@ -307,8 +345,9 @@ def inperson_ballot_cast(
                     round=round,
                     pot=pot,
                     channel=channel,
+                    membership=membership,
                     age_band=identity.age_band,
-                    in_person_key=identity.keys[0],
+                    in_person_key=person_key,
                     in_person_surname_key=near_keys["surname"],
                     in_person_house_key=near_keys["house"],
                     in_person_name=identity.name[:200],
