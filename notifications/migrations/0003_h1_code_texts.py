@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('notifications', '0002_h9_text_messages'),
-        ('voting', '0007_h1_cards_by_text'),
+        ('voting', '0008_h1_cards_by_text'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('voting', '0006_h11_paper_tally_indexes'),
+        ('voting', '0007_h4_count_jobs'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
