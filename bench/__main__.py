@@ -43,7 +43,7 @@ MODULES = [
 # Quick arguments for modules that only have `main(argv)`.
 QUICK_ARGS = {
     "bench.postcodes": ["--rows", "300000"],
-    "bench.ledger": ["--entries", "100000"],
+    "bench.ledger": ["--entries", "1000000"],  # the issue's own scale
     "bench.indicators": ["--rows", "500000"],
     "bench.redis_down": ["--repeats", "3"],
 }
