@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import db_name, scratch_database, with_bench_keys
+from bench import db_name, migrated_sqlite, scratch_database, with_bench_keys
 
 ROOT = Path(__file__).resolve().parent.parent
 VERIFY_TARGET_S = 60.0
@@ -381,7 +381,11 @@ def main(argv: list[str]) -> int:
 
     with (
         tempfile.TemporaryDirectory(prefix="cp-bench-ledger-") as tmp,
-        scratch_database(options.db_name) as pg_url,
+        (
+            contextlib.nullcontext()
+            if "BENCH_DATABASE_URL" in os.environ
+            else scratch_database(options.db_name)
+        ) as pg_url,
     ):
         env = with_bench_keys(dict(os.environ))  # DEBUG off refuses the development keys
         env["DATABASE_URL"] = os.environ.get(
@@ -391,10 +395,13 @@ def main(argv: list[str]) -> int:
         env.pop("REDIS_URL", None)  # nothing is queued
         print(f"Database: {env['DATABASE_URL'].split(':', 1)[0]}")
         manage = [sys.executable, str(ROOT / "manage.py")]
-        status, _, _ = run_child([*manage, "migrate", "--noinput", "-v0"], env)
-        if status:
-            print("FAIL: could not migrate the benchmark database")
-            return 1
+        if "BENCH_DATABASE_URL" in os.environ:
+            status, _, _ = run_child([*manage, "migrate", "--noinput", "-v0"], env)
+            if status:
+                print("FAIL: could not migrate the benchmark database")
+                return 1
+        elif not pg_url:
+            migrated_sqlite(Path(tmp) / "bench.sqlite3", env)
         me = [sys.executable, "-m", "bench.ledger"]
         status, _, _ = run_child([*me, "--child-setup", str(options.entries)], env)
         if status:
