@@ -100,6 +100,15 @@ def _table(rows: list[dict]) -> list[str]:
     return lines
 
 
+def _cpu() -> float:
+    """CPU seconds used so far by this process and its waited-for children."""
+    import resource
+
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def run_module(name: str, quick: bool) -> tuple[list[str], bool]:
     """The Markdown section of one module, and whether it ran without an error."""
     try:
@@ -110,7 +119,7 @@ def run_module(name: str, quick: bool) -> tuple[list[str], bool]:
         return [], True  # not present (yet): nothing to report
     title = " ".join((module.__doc__ or name).strip().split("\n\n")[0].split())
     section = [f"## {name.removeprefix('bench.')}", "", title, ""]
-    started = time.monotonic()
+    started, cpu_started = time.monotonic(), _cpu()
     try:
         if hasattr(module, "results"):
             rows = module.results(quick)
@@ -131,7 +140,12 @@ def run_module(name: str, quick: bool) -> tuple[list[str], bool]:
     except (Exception, SystemExit) as exc:  # one broken module must not lose the others
         section += ["```", f"FAILED: {exc!r}", traceback.format_exc()[-1500:], "```"]
         ok = False
-    section += ["", f"({time.monotonic() - started:.0f} s)", ""]
+    section += [
+        "",
+        f"({time.monotonic() - started:.0f} s; {_cpu() - cpu_started:.0f} s of CPU in its own "
+        "processes, PostgreSQL's and Redis's not counted)",
+        "",
+    ]
     return section, ok
 
 
@@ -173,7 +187,11 @@ def main(argv: list[str] | None = None) -> int:
             drop_template(cache)
             os.environ.pop(CACHE_ENV, None)
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    lines += [f"Total: {time.monotonic() - started:.0f} s; load average at the end: {load}", ""]
+    lines += [
+        f"Total: {time.monotonic() - started:.0f} s ({_cpu():.0f} s of CPU in the benchmark's "
+        f"own processes); load average at the end: {load}",
+        "",
+    ]
     Path(args.output).write_text("\n".join(lines))
     print(f"wrote {args.output}")
     return status
