@@ -94,7 +94,11 @@ class scratch_database:  # noqa: N801 (used as a context manager, like a functio
             if not self._psql(f"CREATE DATABASE {self.name}"):
                 self.name = ""
                 return None
-            _migrate(env, f"{self.server}/{self.name}")
+            try:
+                _migrate(env, f"{self.server}/{self.name}")
+            except BaseException:
+                self.__exit__()  # __exit__ does not run when __enter__ fails
+                raise
             return f"{self.server}/{self.name}"
         marker = Path(cache) / "pg_template"
         template = db_name("template")
