@@ -81,6 +81,7 @@ def child(repeats: int) -> int:
             lambda c=c, i=i: c.post(
                 "/accounts/signup/",
                 {
+                    "display_name": f"Bench Person {i}",  # the sign-up form asks for it
                     "email": f"new{i}@example.org",
                     "password1": "a-Long-pass-2026!",
                     "password2": "a-Long-pass-2026!",
