@@ -16,6 +16,7 @@ passed two-factor, the finance officer). Server time is the client's wall time p
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
@@ -25,10 +26,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import with_bench_keys
+from bench import db_name, migrated_sqlite, scratch_database, with_bench_keys
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_MS = 100.0
+FUND_TARGET_MS = 200.0  # issue 17: a fund statement over 1,000,000 entries
+LEDGER_PAGES = {"fund page (trustee)", "fund statement (trustee)"}
 FULL = {"members": 10_000, "proposals": 2_000, "ballots": 100_000, "entries": 1_000_000}
 QUICK = {"members": 10_000, "proposals": 2_000, "ballots": 20_000, "entries": 50_000}
 ON_BALLOT = 100  # proposals on the counted round's ballot (each with a linked trustee)
@@ -282,6 +285,56 @@ def build(sizes: dict) -> dict:
             ),
             batch_size=5000,
         )
+        # A grant per proposal (the fund holder's grants on, each from a passed decision):
+        # what the 360Giving export writes, beside the funder's grant to the holder.
+        from funds.models import Decision, Grant, Meeting, Organisation
+
+        meeting = Meeting.objects.create(
+            neighbourhood=nb, held_on=dt.date(2025, 1, 1), convened_by=trustees[0]
+        )
+        decisions = Decision.objects.bulk_create(
+            (
+                Decision(
+                    meeting=meeting,
+                    fund=fund,
+                    subject="grant",
+                    proposal=p,
+                    motion=f"Grant for proposal {i}",
+                    amount_pence=100_000 + i,
+                    outcome="passed",
+                    eligible_count=TRUSTEES,
+                    quorum=3,
+                    votes_for=TRUSTEES,
+                    recorded_by=trustees[0],
+                )
+                for i, p in enumerate(proposals)
+            ),
+            batch_size=1000,
+        )
+        grantees = Organisation.objects.bulk_create(
+            Organisation(name=f"Grantee {i}", kind="grantee", org_id=f"GB-COH-{20000000 + i}")
+            for i in range(200)
+        )
+        Grant.objects.bulk_create(
+            (
+                Grant(
+                    fund=fund,
+                    decision=d,
+                    purpose="project",
+                    proposal=p,
+                    recipient_organisation=grantees[i % len(grantees)],
+                    title=p.title,
+                    amount_pence=100_000 + i,
+                    status="active",
+                    approved_by=trustees[0],
+                    approved_at=now - dt.timedelta(days=i % 700),
+                    planned_start=dt.date(2025, 1, 1),
+                    planned_end=dt.date(2025, 12, 31),
+                )
+                for i, (p, d) in enumerate(zip(proposals, decisions, strict=True))
+            ),
+            batch_size=1000,
+        )
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
     print(f"Wrote the pages' data in {time.monotonic() - started:.0f} s", flush=True)
@@ -334,11 +387,12 @@ def measure(world: dict, repeats: int) -> list[dict]:
 
         with connection.execute_wrapper(count):
             response = client.get(url)
-        times = []
+        times, cpu = [], []
         for _ in range(repeats):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             client.get(url)
             times.append((time.perf_counter() - t0) * 1000)
+            cpu.append((time.process_time() - c0) * 1000)
         p95 = statistics.quantiles(times, n=20, method="inclusive")[18]
         rows.append(
             {
@@ -346,6 +400,9 @@ def measure(world: dict, repeats: int) -> list[dict]:
                 "url": url,
                 "p50_ms": statistics.median(times),
                 "p95_ms": p95,
+                # The Python side's CPU time (PostgreSQL's is not in it): on a loaded machine
+                # the wall time above also counts the waits for a core.
+                "cpu_p50_ms": statistics.median(cpu),
                 "queries": len(executed),
                 "kb": len(response.content) / 1024,
             }
@@ -364,26 +421,74 @@ def child(sizes: dict, repeats: int) -> int:
     return 0
 
 
-def run(quick: bool, repeats: int | None = None) -> tuple[dict, list[dict], str]:
-    """Migrate a fresh database, build and measure in a child; (sizes, rows, database)."""
+def export_360giving(env: dict, tmp: Path) -> list[dict]:
+    """`manage.py export_360giving` (JSON, then CSV) over the built data, each in a child of
+    its own: wall and CPU time, peak memory (ru_maxrss via os.wait4), grants written."""
+    out = []
+    for fmt in ("json", "csv"):
+        path = tmp / f"360giving.{fmt}"
+        started = time.monotonic()
+        proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "manage.py"), "export_360giving", "--output", str(path)]
+            + ["--format", fmt],
+            cwd=ROOT,
+            env=env,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.monotonic() - started
+        message = proc.stderr.read().strip()
+        proc.stderr.close()
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise SystemExit(f"export_360giving --format {fmt} failed: {message[-500:]}")
+        out.append(
+            {
+                "format": fmt,
+                "seconds": seconds,
+                "cpu": usage.ru_utime + usage.ru_stime,
+                "peak_mb": usage.ru_maxrss / 1024,
+                "mb": path.stat().st_size / 1e6,
+                "message": message.splitlines()[-1] if message else "",
+            }
+        )
+    return out
+
+
+def run(
+    quick: bool, repeats: int | None = None, name: str | None = None
+) -> tuple[dict, list[dict], str, list[dict]]:
+    """Migrate a fresh database (its own PostgreSQL database when a server answers, dropped at
+    the end; else SQLite), build and measure in a child, then time the 360Giving export;
+    (sizes, page rows, database, export rows)."""
     sizes = QUICK if quick else FULL
     repeats = repeats or (15 if quick else 30)
-    with tempfile.TemporaryDirectory(prefix="cp-bench-pages-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="cp-bench-pages-") as tmp,
+        (
+            contextlib.nullcontext()
+            if "BENCH_DATABASE_URL" in os.environ
+            else scratch_database(name or db_name("pages"))
+        ) as pg_url,
+    ):
         env = with_bench_keys(dict(os.environ))
         env["DATABASE_URL"] = os.environ.get(
-            "BENCH_DATABASE_URL", f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
+            "BENCH_DATABASE_URL", pg_url or f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
         )
         env.pop("DJANGO_DEBUG", None)  # DEBUG would keep every query in memory
         env.pop("REDIS_URL", None)  # no broker needed: nothing is queued
         env["DJANGO_SECURE_SSL_REDIRECT"] = "0"  # the test client speaks plain HTTP
         env["DJANGO_MANIFEST_STATIC"] = "0"  # no collectstatic for an in-process client
         database = env["DATABASE_URL"].split(":", 1)[0]
-        subprocess.run(
-            [sys.executable, str(ROOT / "manage.py"), "migrate", "--noinput", "-v0"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-        )
+        if "BENCH_DATABASE_URL" in os.environ:
+            subprocess.run(
+                [sys.executable, str(ROOT / "manage.py"), "migrate", "--noinput", "-v0"],
+                cwd=ROOT,
+                env=env,
+                check=True,
+            )
+        elif not pg_url:
+            migrated_sqlite(Path(tmp) / "bench.sqlite3", env)
         out = subprocess.run(
             [sys.executable, "-m", "bench.pages", "--child", json.dumps(sizes), str(repeats)],
             cwd=ROOT,
@@ -395,24 +500,30 @@ def run(quick: bool, repeats: int | None = None) -> tuple[dict, list[dict], str]
         lines = out.stdout.strip().splitlines()
         for line in lines[:-1]:
             print(line)
-        return sizes, json.loads(lines[-1]), database
+        exports = export_360giving(env, Path(tmp))
+        return sizes, json.loads(lines[-1]), database, exports
 
 
 def results(quick: bool) -> list[dict]:
-    """Rows for bench/RESULTS.md: one per page for p95 time and one for its query count."""
-    sizes, rows, database = run(quick)
+    """Rows for bench/RESULTS.md: per page its p50/p95 time and query count, at the issue's
+    full scale (also under `make bench`: the data is written in bulk, COPY for the ledger),
+    and the 360Giving export over the data's grants."""
+    sizes, rows, database, exports = run(quick=False, repeats=15)
     scale = (
         f"{sizes['members']:,} members, {sizes['proposals']:,} proposals, "
         f"{sizes['ballots']:,} ballots, {sizes['entries']:,} ledger entries, {database}"
     )
     out = []
     for row in rows:
+        target = FUND_TARGET_MS if row["page"] in LEDGER_PAGES else TARGET_MS
         out.append(
             {
-                "figure": f"{row['page']}: p95 server time ({scale})",
-                "value": round(row["p95_ms"], 1),
+                "figure": f"{row['page']}: p50 / p95 server time",
+                "value": f"{row['p50_ms']:.1f} / {row['p95_ms']:.1f}",
                 "unit": "ms",
-                "target": f"< {TARGET_MS:.0f}",
+                "baseline": f"Python CPU p50 {row['cpu_p50_ms']:.1f} ms; {scale}",
+                "target": f"p95 < {target:.0f}",
+                "ok": row["p95_ms"] < target,
             }
         )
         out.append(
@@ -420,7 +531,21 @@ def results(quick: bool) -> list[dict]:
                 "figure": f"{row['page']}: SQL queries",
                 "value": row["queries"],
                 "unit": "queries",
+                "baseline": f"{row['kb']:.0f} KB",
                 "target": "does not grow with the data",
+                "ok": None,
+            }
+        )
+    for row in exports:
+        out.append(
+            {
+                "figure": f"360Giving export ({row['format'].upper()}): time, CPU, peak memory",
+                "value": f"{row['seconds']:.1f} s ({row['cpu']:.1f} s CPU), "
+                f"{row['peak_mb']:.0f} MB",
+                "unit": "",
+                "baseline": f"{row['message']} ({row['mb']:.1f} MB)",
+                "target": "",
+                "ok": None,
             }
         )
     return out
@@ -430,12 +555,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench.pages")
     parser.add_argument("--quick", action="store_true", help="smaller ballots and ledger")
     parser.add_argument("--repeats", type=int)
+    parser.add_argument(
+        "--db-name",
+        default=db_name("pages"),
+        help="its own PostgreSQL database, created and dropped (default %(default)s)",
+    )
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     options = parser.parse_args(argv)
     if options.child:
         return child(json.loads(options.child[0]), int(options.child[1]))
     started = time.monotonic()
-    sizes, rows, database = run(options.quick, options.repeats)
+    sizes, rows, database, exports = run(options.quick, options.repeats, options.db_name)
     print(
         f"\nPages at scale on {database}: {sizes['members']:,} members, "
         f"{sizes['proposals']:,} proposals, {sizes['ballots']:,} ballots, "
@@ -444,11 +574,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'page':40} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8} {'KB':>7}")
     ok = True
     for row in rows:
-        fast = row["p95_ms"] < TARGET_MS
+        fast = row["p95_ms"] < (FUND_TARGET_MS if row["page"] in LEDGER_PAGES else TARGET_MS)
         ok &= fast
         print(
             f"{row['page']:40} {row['p50_ms']:8.1f} {row['p95_ms']:8.1f} {row['queries']:8d} "
             f"{row['kb']:7.1f}{'' if fast else '  over target'}"
+        )
+    for row in exports:
+        print(
+            f"360Giving export, {row['format']}: {row['seconds']:.1f} s ({row['cpu']:.1f} s CPU), "
+            f"peak {row['peak_mb']:.0f} MB, {row['mb']:.1f} MB; {row['message']}"
         )
     print(f"(target p95 < {TARGET_MS:.0f} ms; {time.monotonic() - started:.0f} s in all)")
     print("PASS" if ok else "FAIL")
