@@ -9,9 +9,11 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
+from django.db import connection
 from django.utils import timezone
 
-from accounts.permissions import has_mfa, is_verified
+from accounts.permissions import has_mfa, is_verified, remember_verified
+from accounts.request_scope import current_scope
 from config.errors import ForbiddenError
 
 from .models import ConflictDeclaration, Membership, Neighbourhood, Role, RoleAssignment
@@ -51,6 +53,69 @@ def active_membership(user, neighbourhood: Neighbourhood) -> Membership | None:
             Membership.objects.active().filter(user=user, neighbourhood=neighbourhood).first()
         )
     return cache[neighbourhood.pk]
+
+
+# What `member_standing` reads, besides the membership's own columns: the verified email
+# (is_verified) and the site header's three flags (communities.context_processors.nav).
+NAV_FLAGS = ("has_any_role", "is_trustee", "has_authenticator")
+_standing_sql: list[str] = []
+
+
+def _standing_query() -> str:
+    """The statement, written once per process from the models' tables and columns. Raw SQL
+    because building it with the ORM (four subqueries and a join) cost more CPU per request
+    than the database spends answering it (issue 17's cast profile)."""
+    if not _standing_sql:
+        from allauth.account.models import EmailAddress
+        from allauth.mfa.models import Authenticator
+
+        qn = connection.ops.quote_name
+        roles = qn(RoleAssignment._meta.db_table)
+        trustee = ", ".join(["%s"] * len(TRUSTEE_ROLES))
+        columns = ", ".join(f"m.{qn(f.column)}" for f in Membership._meta.concrete_fields)
+        _standing_sql.append(
+            "SELECT "
+            f"EXISTS(SELECT 1 FROM {qn(EmailAddress._meta.db_table)} e"
+            " WHERE e.user_id = %s AND e.verified) AS email_verified, "
+            f"EXISTS(SELECT 1 FROM {roles} r WHERE r.user_id = %s AND r.ended_at IS NULL)"
+            " AS has_any_role, "
+            f"EXISTS(SELECT 1 FROM {roles} r WHERE r.user_id = %s AND r.ended_at IS NULL"
+            f" AND r.role IN ({trustee})) AS is_trustee, "
+            f"EXISTS(SELECT 1 FROM {qn(Authenticator._meta.db_table)} a WHERE a.user_id = %s)"
+            f" AS has_authenticator, {columns} "
+            f"FROM (SELECT 1 AS one) AS q LEFT JOIN {qn(Membership._meta.db_table)} m"
+            " ON m.user_id = %s AND m.neighbourhood_id = %s AND m.status = %s"
+            " AND (m.expires_at IS NULL OR m.expires_at > %s)"
+        )
+    return _standing_sql[0]
+
+
+def member_standing(user, neighbourhood: Neighbourhood) -> Membership | None:
+    """`active_membership`, read together with the rest of what a voter's request asks about
+    them, in one statement: whether their email is verified (`is_verified`) and the site
+    header's flags (`nav`). A ballot page or a cast otherwise made three reads of it.
+
+    Each answer goes where its own predicate keeps it for the rest of the request, so the
+    predicates stay the one place each rule lives; a later call costs nothing.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return None
+    cache = user.__dict__.setdefault("_cp_memberships", {})
+    if neighbourhood.pk in cache:
+        return cache[neighbourhood.pk]
+    expires = Membership._meta.get_field("expires_at")
+    now = expires.get_db_prep_value(timezone.now(), connection)
+    params = [user.pk, user.pk, user.pk, *TRUSTEE_ROLES, user.pk]
+    params += [user.pk, neighbourhood.pk, Membership.Status.VERIFIED, now]
+    row = next(iter(Membership.objects.raw(_standing_query(), params)))
+    flags = {name: bool(row.__dict__.pop(name)) for name in ("email_verified", *NAV_FLAGS)}
+    remember_verified(user, flags.pop("email_verified"))
+    scope = current_scope()
+    if scope is not None and scope.is_request_user(user):
+        scope.cache[("nav", user.pk)] = flags
+    membership = row if row.pk is not None else None
+    cache[neighbourhood.pk] = membership
+    return membership
 
 
 def is_resident(user, neighbourhood: Neighbourhood) -> bool:
