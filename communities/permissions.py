@@ -58,36 +58,44 @@ def active_membership(user, neighbourhood: Neighbourhood) -> Membership | None:
 # What `member_standing` reads, besides the membership's own columns: the verified email
 # (is_verified) and the site header's three flags (communities.context_processors.nav).
 NAV_FLAGS = ("has_any_role", "is_trustee", "has_authenticator")
-_standing_sql: list[str] = []
+_standing: dict[str, tuple] = {}
 
 
-def _standing_query() -> str:
-    """The statement, written once per process from the models' tables and columns. Raw SQL
-    because building it with the ORM (four subqueries and a join) cost more CPU per request
-    than the database spends answering it (issue 17's cast profile)."""
-    if not _standing_sql:
+def _standing_query() -> tuple[str, list]:
+    """The statement and the converters of the membership's columns, made once per process
+    from the models' tables and fields. Plain SQL because building it with the ORM (four
+    subqueries and a join), or with `raw()`, cost more CPU per request than the database
+    spends answering it (issue 17's cast profile)."""
+    if connection.alias not in _standing:
         from allauth.account.models import EmailAddress
         from allauth.mfa.models import Authenticator
 
         qn = connection.ops.quote_name
         roles = qn(RoleAssignment._meta.db_table)
         trustee = ", ".join(["%s"] * len(TRUSTEE_ROLES))
-        columns = ", ".join(f"m.{qn(f.column)}" for f in Membership._meta.concrete_fields)
-        _standing_sql.append(
+        fields = Membership._meta.concrete_fields
+        columns = ", ".join(f"m.{qn(f.column)}" for f in fields)
+        sql = (
             "SELECT "
             f"EXISTS(SELECT 1 FROM {qn(EmailAddress._meta.db_table)} e"
-            " WHERE e.user_id = %s AND e.verified) AS email_verified, "
-            f"EXISTS(SELECT 1 FROM {roles} r WHERE r.user_id = %s AND r.ended_at IS NULL)"
-            " AS has_any_role, "
+            " WHERE e.user_id = %s AND e.verified), "
+            f"EXISTS(SELECT 1 FROM {roles} r WHERE r.user_id = %s AND r.ended_at IS NULL), "
             f"EXISTS(SELECT 1 FROM {roles} r WHERE r.user_id = %s AND r.ended_at IS NULL"
-            f" AND r.role IN ({trustee})) AS is_trustee, "
-            f"EXISTS(SELECT 1 FROM {qn(Authenticator._meta.db_table)} a WHERE a.user_id = %s)"
-            f" AS has_authenticator, {columns} "
+            f" AND r.role IN ({trustee})), "
+            f"EXISTS(SELECT 1 FROM {qn(Authenticator._meta.db_table)} a WHERE a.user_id = %s), "
+            f"{columns} "
             f"FROM (SELECT 1 AS one) AS q LEFT JOIN {qn(Membership._meta.db_table)} m"
             " ON m.user_id = %s AND m.neighbourhood_id = %s AND m.status = %s"
             " AND (m.expires_at IS NULL OR m.expires_at > %s)"
         )
-    return _standing_sql[0]
+        converters = []  # what the ORM applies to each column it reads (dates on SQLite...)
+        for index, field in enumerate(fields):
+            column = field.get_col(Membership._meta.db_table)
+            found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+            if found:
+                converters.append((index, found, column))
+        _standing[connection.alias] = (sql, converters)
+    return _standing[connection.alias]
 
 
 def member_standing(user, neighbourhood: Neighbourhood) -> Membership | None:
@@ -103,17 +111,26 @@ def member_standing(user, neighbourhood: Neighbourhood) -> Membership | None:
     cache = user.__dict__.setdefault("_cp_memberships", {})
     if neighbourhood.pk in cache:
         return cache[neighbourhood.pk]
+    sql, converters = _standing_query()
     expires = Membership._meta.get_field("expires_at")
     now = expires.get_db_prep_value(timezone.now(), connection)
     params = [user.pk, user.pk, user.pk, *TRUSTEE_ROLES, user.pk]
     params += [user.pk, neighbourhood.pk, Membership.Status.VERIFIED, now]
-    row = next(iter(Membership.objects.raw(_standing_query(), params)))
-    flags = {name: bool(row.__dict__.pop(name)) for name in ("email_verified", *NAV_FLAGS)}
-    remember_verified(user, flags.pop("email_verified"))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    flags, values = [bool(v) for v in row[:4]], list(row[4:])
+    remember_verified(user, flags[0])
     scope = current_scope()
     if scope is not None and scope.is_request_user(user):
-        scope.cache[("nav", user.pk)] = flags
-    membership = row if row.pk is not None else None
+        scope.cache[("nav", user.pk)] = dict(zip(NAV_FLAGS, flags[1:], strict=True))
+    membership = None
+    fields = Membership._meta.concrete_fields
+    if values[fields.index(Membership._meta.pk)] is not None:  # a membership was found
+        for index, found, column in converters:
+            for convert in found:
+                values[index] = convert(values[index], column, connection)
+        membership = Membership.from_db(connection.alias, [f.attname for f in fields], values)
     cache[neighbourhood.pk] = membership
     return membership
 
