@@ -96,6 +96,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "communities.context_processors.nav",
             ],
+            # {% url %} remembering what it reversed (config/template_urls.py).
+            "builtins": ["config.template_urls"],
         },
     },
 ]
