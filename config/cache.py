@@ -34,14 +34,15 @@ class ReusingRedisCacheClient(RedisCacheClient):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._clients: dict[int, object] = {}
+        build, kept = self._client, {}
 
-    def get_client(self, key=None, *, write=False):
-        pool = self._get_connection_pool(write)
-        client = self._clients.get(id(pool))
-        if client is None:
-            client = self._clients[id(pool)] = self._client(connection_pool=pool)
-        return client
+        def client(*, connection_pool):
+            if connection_pool not in kept:
+                kept[connection_pool] = build(connection_pool=connection_pool)
+            return kept[connection_pool]
+
+        # get_client stays Django's (it picks the pool); only the construction is kept.
+        self._client = client
 
 
 class FailSoftRedisCache(RedisCache):
