@@ -321,6 +321,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "health_check_interval": 25,
 }
 CELERY_TASK_PUBLISH_RETRY = False
+if REDIS_URL.startswith("redis://"):
+    # kombu's Redis transport, reusing its publishing client (config/broker.py).
+    CELERY_BROKER_TRANSPORT = "config.broker:Transport"
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 0.5
 CELERY_REDIS_SOCKET_TIMEOUT = 5
 CELERY_REDIS_BACKEND_HEALTH_CHECK_INTERVAL = 25
