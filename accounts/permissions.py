@@ -21,6 +21,14 @@ def _cached(kind: str, user, compute) -> bool:
     return scope.cache[key]
 
 
+def remember_verified(user: AbstractBaseUser, verified: bool) -> None:
+    """Keep whether the user has a verified email, read by a combined statement elsewhere
+    (communities.permissions.member_standing), so `is_verified` does not read it again."""
+    scope = current_scope()
+    if scope is not None:
+        scope.cache[("email_verified", user.pk)] = bool(verified)
+
+
 def is_verified(user: AbstractBaseUser | AnonymousUser) -> bool:
     """Signed in with a verified email address: nobody acts before verifying."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:

@@ -2,7 +2,8 @@
 distinct signed-in voters posting a knapsack ballot through the HTML form (issue 17).
 
 Run from the repo root: ``python -m bench.cast_http [--duration 30] [--clients 1 50 200]
-[--voters 20000] [--port 8200] [--redis-url redis://127.0.0.1:6379/10] [--profile 200]``.
+[--voters 20000] [--port 8200] [--db cp_bench_cast] [--redis-url redis://127.0.0.1:6379/10]
+[--profile 200]``. Runs at the same time on one server need their own ``--db`` and ``--port``.
 
 What it does, and undoes:
 
@@ -217,7 +218,7 @@ def _cpu_ticks(pids) -> int:
     return total
 
 
-def _backends() -> list[int]:
+def _backends(db: str) -> list[int]:
     """PostgreSQL backends serving the bench database: their process title names it."""
     pids = []
     for entry in Path("/proc").iterdir():
@@ -227,20 +228,20 @@ def _backends() -> list[int]:
             title = (entry / "cmdline").read_bytes()
         except OSError:
             continue
-        if title.startswith(b"postgres: ") and f" {DB_NAME} ".encode() in title:
+        if title.startswith(b"postgres: ") and f" {db} ".encode() in title:
             pids.append(int(entry.name))
     return pids
 
 
-def _settle(pg: str, pot: int, timeout: float = 90.0) -> None:
+def _settle(pg: str, db: str, pot: int, timeout: float = 90.0) -> None:
     """Wait until requests still queued or in flight when wrk stopped are done: the pot's
     ballot count holds still for two seconds."""
     sql = f"SELECT count(*) FROM voting_ballot WHERE pot_id = {pot}"
     deadline = time.monotonic() + timeout
-    count = _psql(pg, sql, DB_NAME)
+    count = _psql(pg, sql, db)
     while time.monotonic() < deadline:
         time.sleep(2.0)
-        now = _psql(pg, sql, DB_NAME)
+        now = _psql(pg, sql, db)
         if now == count:
             return
         count = now
@@ -272,7 +273,7 @@ def _wait_http(port: int, server: subprocess.Popen, timeout: float = 180.0) -> N
 def _env(args) -> dict:
     env = with_bench_keys(dict(os.environ))
     env.update(
-        DATABASE_URL=f"{args.pg}/{DB_NAME}",
+        DATABASE_URL=f"{args.pg}/{args.db}",
         REDIS_URL=args.redis_url,
         DJANGO_SETTINGS_MODULE="config.settings",
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
@@ -320,7 +321,7 @@ def run_level(
         str(threads),
     ]
     before_web = _cpu_ticks(workers)
-    before_pg = {pid: _cpu_ticks([pid]) for pid in _backends()}
+    before_pg = {pid: _cpu_ticks([pid]) for pid in _backends(args.db)}
     last_pg = dict(before_pg)
     start = time.monotonic()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
@@ -328,16 +329,16 @@ def run_level(
     while proc.poll() is None:
         client_ticks = max(client_ticks, _cpu_ticks([proc.pid]))
         # Backends that come and go during the run count with what they used while seen.
-        for pid in _backends():
+        for pid in _backends(args.db):
             last_pg[pid] = _cpu_ticks([pid])
         time.sleep(0.2)
     wall = time.monotonic() - start
     output = proc.stdout.read()
-    for pid in _backends():
+    for pid in _backends(args.db):
         last_pg[pid] = _cpu_ticks([pid])
     web = _cpu_ticks(workers) - before_web
     pg = sum(ticks - before_pg.get(pid, 0) for pid, ticks in last_pg.items())
-    _settle(args.pg, pot)
+    _settle(args.pg, args.db, pot)
     os.unlink(sessions_file)
     os.unlink(lua_file)
     match = re.search(r"RESULT (\{.*\})", output)
@@ -346,10 +347,10 @@ def run_level(
     result = json.loads(match.group(1))
     seconds = result["duration_us"] / 1e6
     stored = int(
-        _psql(args.pg, f"SELECT count(*) FROM voting_ballot WHERE pot_id = {pot}", DB_NAME)
+        _psql(args.pg, f"SELECT count(*) FROM voting_ballot WHERE pot_id = {pot}", args.db)
     )
     parts = int(
-        _psql(args.pg, f"SELECT count(*) FROM voting_participation WHERE pot_id = {pot}", DB_NAME)
+        _psql(args.pg, f"SELECT count(*) FROM voting_participation WHERE pot_id = {pot}", args.db)
     )
     receipts = result["receipts"]
     cores = os.cpu_count() or 1
@@ -394,7 +395,7 @@ def run_pgbench(args, data, clients: int = 16) -> float:
                 f"-T{args.duration}",
                 "-f",
                 path,
-                f"{args.pg}/{DB_NAME}",
+                f"{args.pg}/{args.db}",
             ],
             check=True,
             capture_output=True,
@@ -409,7 +410,7 @@ def run_pgbench(args, data, clients: int = 16) -> float:
 def profile_casts(env, data, count: int) -> str:
     """Cast `count` ballots in-process through the whole request stack under cProfile."""
     code = r"""
-import cProfile, io, json, pstats, sys
+import cProfile, io, json, pstats, sys, time
 import django
 django.setup()
 from django.test import Client
@@ -423,8 +424,13 @@ def run():
         c.cookies["sessionid"] = key
         r = c.post(f"/votes/pot/{pot}/vote/", body)
         assert b'id="receipt-code"' in r.content, r.status_code
-profiler = cProfile.Profile()
+# CPU time, not wall time: on a shared machine waiting for the database or for a core would
+# otherwise swamp what the web worker itself spends.
+profiler = cProfile.Profile(time.process_time)
+started = time.process_time()
 profiler.enable(); run(); profiler.disable()
+print(f"in-process CPU per cast under the profiler: "
+      f"{1000 * (time.process_time() - started) / len(keys):.1f} ms")
 out = io.StringIO()
 pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(45)
 print(out.getvalue())
@@ -452,8 +458,8 @@ def measure(args) -> dict:
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: run `make bench-deps` (Debian's wrk).")
     env = _env(args)
-    _psql(args.pg, f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-    _psql(args.pg, f"CREATE DATABASE {DB_NAME}")
+    _psql(args.pg, f"DROP DATABASE IF EXISTS {args.db} WITH (FORCE)")
+    _psql(args.pg, f"CREATE DATABASE {args.db}")
     gunicorn = None
     try:
         subprocess.run(
@@ -520,7 +526,7 @@ def measure(args) -> dict:
             except subprocess.TimeoutExpired:
                 os.killpg(gunicorn.pid, signal.SIGKILL)
         subprocess.run(["redis-cli", "-u", args.redis_url, "FLUSHDB"], capture_output=True)
-        _psql(args.pg, f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        _psql(args.pg, f"DROP DATABASE IF EXISTS {args.db} WITH (FORCE)")
 
 
 def _figures(result: dict) -> list[dict]:
@@ -612,6 +618,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--redis-url",
         default=os.environ.get("COMMONPURSE_BENCH_REDIS", "redis://127.0.0.1:6379/10"),
+    )
+    parser.add_argument(
+        "--db",
+        default=os.environ.get("COMMONPURSE_BENCH_CAST_DB", DB_NAME),
+        help=f"its own database, created and dropped ({DB_NAME}): one per concurrent run",
     )
     parser.add_argument("--verbose", action="store_true", help="show gunicorn's log")
     parser.add_argument("--profile", type=int, default=0, help="also profile N casts in-process")

@@ -6,6 +6,8 @@ from django.db.models import Exists, OuterRef
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
+from accounts.request_scope import current_scope
+
 from .models import RoleAssignment
 from .permissions import TRUSTEE_ROLES
 
@@ -14,6 +16,11 @@ def _nav(user) -> dict[str, bool]:
     from allauth.mfa.models import Authenticator
     from django.contrib.auth import get_user_model
 
+    scope = current_scope()
+    # Read already, with the membership, by a ballot page or a cast (permissions.member_standing).
+    row = scope.cache.get(("nav", user.pk)) if scope is not None else None
+    if row is not None:
+        return _nav_links(user, row)
     roles = RoleAssignment.objects.current().filter(user=OuterRef("pk"))
     row = (
         get_user_model()
@@ -26,6 +33,10 @@ def _nav(user) -> dict[str, bool]:
         .values("has_any_role", "is_trustee", "has_authenticator")
         .first()
     ) or {"has_any_role": False, "is_trustee": False, "has_authenticator": False}
+    return _nav_links(user, row)
+
+
+def _nav_links(user, row: dict[str, bool]) -> dict[str, bool]:
     return {
         # The to-do page is for trustees and chairs.
         "todo": row["is_trustee"],

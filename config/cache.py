@@ -13,7 +13,7 @@ import logging
 import time
 
 from django.core.cache.backends.locmem import LocMemCache
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -23,11 +23,34 @@ RETRY_AFTER_SECONDS = 5.0
 _UNAVAILABLE = (RedisConnectionError, RedisTimeoutError)
 
 
+class ReusingRedisCacheClient(RedisCacheClient):
+    """Django's client, keeping one redis.Redis per connection pool.
+
+    Django builds a new redis.Redis for every cache call, and each one copies redis-py's table
+    of response callbacks: about 0.2 ms of CPU per call, more than the call itself (issue 17's
+    cast profile). redis.Redis is safe to share between threads (each command takes a
+    connection from the pool), so one per pool is kept.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        build, kept = self._client, {}
+
+        def client(*, connection_pool):
+            if connection_pool not in kept:
+                kept[connection_pool] = build(connection_pool=connection_pool)
+            return kept[connection_pool]
+
+        # get_client stays Django's (it picks the pool); only the construction is kept.
+        self._client = client
+
+
 class FailSoftRedisCache(RedisCache):
     """RedisCache whose calls fall back to a local-memory cache while Redis is unreachable."""
 
     def __init__(self, server, params):
         super().__init__(server, params)
+        self._class = ReusingRedisCacheClient
         self._fallback = LocMemCache(f"failsoft-{server}", params)
         self._down_until = 0.0
 

@@ -13,6 +13,7 @@ from communities.permissions import (
     has_role,
     is_resident,
     is_trustee,
+    member_standing,
 )
 from config.errors import ForbiddenError
 
@@ -76,6 +77,7 @@ def voter_ineligibility(user, round: VoteRound) -> str | None:
     """
     if not getattr(user, "is_authenticated", False):
         return "Sign in to vote."
+    member_standing(user, round.neighbourhood)  # one read for what follows (no query if done)
     if not is_verified(user):
         return "Confirm your email address before you vote."
     refusal = window_refusal(round)

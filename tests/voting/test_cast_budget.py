@@ -59,6 +59,8 @@ def test_html_cast_stays_within_the_budget(client, django_assert_max_num_queries
     assert response.status_code == 200
     assert b'id="receipt-code"' in response.content
     _check_statements(_counted(captured))
+    # session, user, the voter's standing (email, membership, header flags), 3 INSERTs
+    assert len(_counted(captured)) == 6, "\n".join(_counted(captured))
     assert Participation.objects.get(pot=pot).membership.user == voter
     assert Ballot.objects.get(pot=pot).choices == sorted([a, b])
 
@@ -76,6 +78,8 @@ def test_api_cast_stays_within_the_budget(django_assert_max_num_queries):
 
     assert response.status_code == 201, response.json()
     _check_statements(_counted(captured))
+    # the token with its user (joined) and its last use, the standing, 3 INSERTs
+    assert len(_counted(captured)) == 6, "\n".join(_counted(captured))
     assert Ballot.objects.get(pot=pot).choices == [a]
 
 

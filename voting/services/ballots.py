@@ -161,6 +161,10 @@ _ROUND_OPEN = (
 )
 
 
+# The cast's INSERT statements, written once per process and database from the models.
+_INSERTS: dict[tuple[str, str], str] = {}
+
+
 def _key_share() -> str:
     return " FOR KEY SHARE" if connection.vendor == "postgresql" else ""
 
@@ -185,13 +189,16 @@ def _participation_insert(row: Participation, *, now) -> bool:
     a close holds the same lock from its start to its commit: the same two outcomes.
     """
     fields = [f for f in Participation._meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    key = ("participation", connection.alias)
+    if key not in _INSERTS:
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        _INSERTS[key] = (
+            f"INSERT INTO {Participation._meta.db_table} ({columns}) "
+            f"SELECT {', '.join(['%s'] * len(fields))} FROM {VoteRound._meta.db_table} "
+            f"{_ROUND_OPEN}{_key_share()} ON CONFLICT DO NOTHING RETURNING id"
+        )
+    sql = _INSERTS[key]
     values = [f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields]
-    sql = (
-        f"INSERT INTO {Participation._meta.db_table} ({columns}) "
-        f"SELECT {', '.join(['%s'] * len(fields))} FROM {VoteRound._meta.db_table} "
-        f"{_ROUND_OPEN}{_key_share()} ON CONFLICT DO NOTHING RETURNING id"
-    )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*values, *_round_window_params(row.round_id, now)])
         inserted = cursor.fetchone()
@@ -199,6 +206,23 @@ def _participation_insert(row: Participation, *, now) -> bool:
         row.pk = inserted[0]
         row._state.adding = False
     return inserted is not None
+
+
+def _ballot_insert(ballot: BallotRow) -> None:
+    """INSERT the new ballot: what `ballot.save(force_insert=True)` sends, without the ORM's
+    per-call query building (its key is a random UUID made in Python, so nothing comes back)."""
+    fields = BallotRow._meta.concrete_fields
+    key = ("ballot", connection.alias)
+    if key not in _INSERTS:
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        _INSERTS[key] = (
+            f"INSERT INTO {connection.ops.quote_name(BallotRow._meta.db_table)} ({columns}) "
+            f"VALUES ({', '.join(['%s'] * len(fields))})"
+        )
+    values = [f.get_db_prep_save(getattr(ballot, f.attname), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERTS[key], values)
+    ballot._state.adding = False
 
 
 def _round_open_for_change(round: VoteRound, now) -> bool:
@@ -278,7 +302,7 @@ def ballot_cast(
         )
         with transaction.atomic():
             if _participation_insert(row, now=now):
-                ballot.save(force_insert=True)
+                _ballot_insert(ballot)
                 # No audit event (RULINGS): the participation row is the record of who voted.
                 _receipt_notice(actor, pot, changed=False)
                 return CastResult(receipt_code=code, changed=False, round=round, pot=pot)
