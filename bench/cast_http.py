@@ -273,7 +273,7 @@ def _wait_http(port: int, server: subprocess.Popen, timeout: float = 180.0) -> N
 def _env(args) -> dict:
     env = with_bench_keys(dict(os.environ))
     env.update(
-        DATABASE_URL=f"{args.pg}/{args.db}",
+        DATABASE_URL=f"{args.pg}/{args.db_name}",
         REDIS_URL=args.redis_url,
         DJANGO_SETTINGS_MODULE="config.settings",
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
@@ -321,7 +321,7 @@ def run_level(
         str(threads),
     ]
     before_web = _cpu_ticks(workers)
-    before_pg = {pid: _cpu_ticks([pid]) for pid in _backends(args.db)}
+    before_pg = {pid: _cpu_ticks([pid]) for pid in _backends(args.db_name)}
     last_pg = dict(before_pg)
     start = time.monotonic()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
@@ -329,16 +329,16 @@ def run_level(
     while proc.poll() is None:
         client_ticks = max(client_ticks, _cpu_ticks([proc.pid]))
         # Backends that come and go during the run count with what they used while seen.
-        for pid in _backends(args.db):
+        for pid in _backends(args.db_name):
             last_pg[pid] = _cpu_ticks([pid])
         time.sleep(0.2)
     wall = time.monotonic() - start
     output = proc.stdout.read()
-    for pid in _backends(args.db):
+    for pid in _backends(args.db_name):
         last_pg[pid] = _cpu_ticks([pid])
     web = _cpu_ticks(workers) - before_web
     pg = sum(ticks - before_pg.get(pid, 0) for pid, ticks in last_pg.items())
-    _settle(args.pg, args.db, pot)
+    _settle(args.pg, args.db_name, pot)
     os.unlink(sessions_file)
     os.unlink(lua_file)
     match = re.search(r"RESULT (\{.*\})", output)
@@ -347,10 +347,12 @@ def run_level(
     result = json.loads(match.group(1))
     seconds = result["duration_us"] / 1e6
     stored = int(
-        _psql(args.pg, f"SELECT count(*) FROM voting_ballot WHERE pot_id = {pot}", args.db)
+        _psql(args.pg, f"SELECT count(*) FROM voting_ballot WHERE pot_id = {pot}", args.db_name)
     )
     parts = int(
-        _psql(args.pg, f"SELECT count(*) FROM voting_participation WHERE pot_id = {pot}", args.db)
+        _psql(
+            args.pg, f"SELECT count(*) FROM voting_participation WHERE pot_id = {pot}", args.db_name
+        )
     )
     receipts = result["receipts"]
     cores = os.cpu_count() or 1
@@ -395,7 +397,7 @@ def run_pgbench(args, data, clients: int = 16) -> float:
                 f"-T{args.duration}",
                 "-f",
                 path,
-                f"{args.pg}/{args.db}",
+                f"{args.pg}/{args.db_name}",
             ],
             check=True,
             capture_output=True,
@@ -458,8 +460,8 @@ def measure(args) -> dict:
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: run `make bench-deps` (Debian's wrk).")
     env = _env(args)
-    _psql(args.pg, f"DROP DATABASE IF EXISTS {args.db} WITH (FORCE)")
-    _psql(args.pg, f"CREATE DATABASE {args.db}")
+    _psql(args.pg, f"DROP DATABASE IF EXISTS {args.db_name} WITH (FORCE)")
+    _psql(args.pg, f"CREATE DATABASE {args.db_name}")
     gunicorn = None
     try:
         subprocess.run(
@@ -526,7 +528,7 @@ def measure(args) -> dict:
             except subprocess.TimeoutExpired:
                 os.killpg(gunicorn.pid, signal.SIGKILL)
         subprocess.run(["redis-cli", "-u", args.redis_url, "FLUSHDB"], capture_output=True)
-        _psql(args.pg, f"DROP DATABASE IF EXISTS {args.db} WITH (FORCE)")
+        _psql(args.pg, f"DROP DATABASE IF EXISTS {args.db_name} WITH (FORCE)")
 
 
 def _figures(result: dict) -> list[dict]:
@@ -607,8 +609,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, default=8200)
     parser.add_argument(
         "--db-name",
-        default=db_name("cast"),
-        help="its own database, created and dropped (%(default)s)",
+        "--db",
+        dest="db_name",
+        default=os.environ.get("COMMONPURSE_BENCH_CAST_DB") or db_name("cast"),
+        help="its own database, created and dropped (%(default)s): one per concurrent run",
     )
     parser.add_argument(
         "--pg",
@@ -618,11 +622,6 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--redis-url",
         default=os.environ.get("COMMONPURSE_BENCH_REDIS", "redis://127.0.0.1:6379/10"),
-    )
-    parser.add_argument(
-        "--db",
-        default=os.environ.get("COMMONPURSE_BENCH_CAST_DB", DB_NAME),
-        help=f"its own database, created and dropped ({DB_NAME}): one per concurrent run",
     )
     parser.add_argument("--verbose", action="store_true", help="show gunicorn's log")
     parser.add_argument("--profile", type=int, default=0, help="also profile N casts in-process")
