@@ -65,6 +65,13 @@ def index(request: HttpRequest) -> HttpResponse:
 def fund_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The fund's money: received, committed, paid, recovered, available; the schedule."""
     fund = _viewable_fund(request, pk)
+    grants = paginate(
+        request,
+        selectors_pages.fund_grants_queryset(fund=fund),
+        PER_PAGE,
+        param="grants",
+    )
+    grants.object_list = selectors_pages.fund_grants(fund=fund, grants=grants.object_list)
     return render(
         request,
         "funds/fund.html",
@@ -72,7 +79,8 @@ def fund_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "fund": fund,
             "figures": selectors.fund_figures(fund=fund),
             "tranches": selectors_pages.fund_tranches(fund=fund),
-            "grants": selectors_pages.fund_grants(fund=fund),
+            "grants": grants,
+            "grants_query": other_params(request, "grants"),
             "decisions": fund.decisions.select_related("meeting", "proposal")[:20],
             "is_trustee": perms.can_record_decision(request.user, fund),
             "is_finance": perms.can_manage_fund(request.user, fund),
