@@ -388,7 +388,7 @@ class TrancheFacts:
 
 
 def tranche_facts(tranches: Iterable[GrantTranche]) -> dict[int, TrancheFacts]:
-    """tranche_refusal's reads for a list page, in three queries however many tranches: the
+    """tranche_refusal's reads for a list page, in two queries however many tranches: the
     grants' pending tranche numbers, their payment dates and their latest accepted report
     of each kind (the same rules as tranche_precondition_met, applied in Python)."""
     tranches = list(tranches)
