@@ -35,7 +35,7 @@ def other_params(request: HttpRequest, param: str = "page") -> str:
 # column ascending (a status), then a timestamp and the primary key descending, which an index
 # on (..., group, timestamp DESC, id DESC) serves in both directions. Links keep `page=N` as a
 # label, so "Page 3 of 400" still reads right, and an old `?page=N` link (no cursor) still
-# gives page N, cut by OFFSET.
+# gives page N: the row before it is found by its keys alone, then the page seeks from it.
 
 
 @dataclass
@@ -129,6 +129,13 @@ def seek(
     after = _parse_cursor(request.GET.get("after"))
     before = None if after else _parse_cursor(request.GET.get("before"))
     ordered = items.order_by(group, f"-{stamp}", "-pk")
+    if not after and not before and 1 < number <= -(-count // per_page):
+        # A numbered link (an old one, or typed): find the row before the page by its keys
+        # alone (no joins, no row data), then seek from it like a "Next page" link.
+        offset = (number - 1) * per_page
+        keys = list(ordered.values_list(group, stamp, "pk")[offset - 1 : offset])
+        if keys:
+            after = keys[0]
     if after:
         g, at, pk = after
         rows = list(
