@@ -347,6 +347,22 @@ def build(sizes: dict) -> dict:
     }
 
 
+def _register_seek_url(number: int) -> str:
+    """The link the register's "Next page" gives for page `number`: it names the last row of
+    the page before (config.pagination.seek), so the page seeks instead of counting past."""
+    from communities.models import Membership
+    from config.pagination import seek_cursor
+
+    per_page = 25  # communities.views.trustees.MEMBERS_PER_PAGE
+    row = (
+        Membership.objects.filter(neighbourhood__slug="bench")
+        .exclude(status=Membership.Status.PENDING)
+        .order_by("status", "-created_at", "-pk")[(number - 1) * per_page - 1]
+    )
+    cursor = seek_cursor(row, "status", "created_at")
+    return f"/neighbourhoods/bench/members/?page={number}&after={cursor}"
+
+
 def measure(world: dict, repeats: int) -> list[dict]:
     from django.db import connection
     from django.test import Client
@@ -361,6 +377,7 @@ def measure(world: dict, repeats: int) -> list[dict]:
     pages = [
         ("member register (trustee)", trustee, "/neighbourhoods/bench/members/"),
         ("member register, page 100", trustee, "/neighbourhoods/bench/members/?page=100"),
+        ("member register, page 100 (seek link)", trustee, _register_seek_url(100)),
         ("paper desk (trustee)", trustee, f"/votes/round/{world['open']}/paper/"),
         ("round page, counted (trustee)", trustee, f"/votes/round/{world['counted']}/"),
         ("round page, open (resident view)", anonymous, f"/votes/round/{world['open']}/"),

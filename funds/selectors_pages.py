@@ -7,10 +7,12 @@ check, so a button is shown only when pressing it would be allowed.
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, Sum
+from django.contrib.auth import get_user_model
+from django.db.models import CharField, Exists, OuterRef, Prefetch, Q, Sum
+from django.db.models.functions import Cast
 
-from communities.models import Role, RoleAssignment
-from communities.permissions import TRUSTEE_ROLES
+from communities.models import ConflictDeclaration, Role, RoleAssignment
+from communities.permissions import TRUSTEE_ROLES, can_use_powers, prime_declared_conflicts
 from proposals.models import Proposal
 
 from . import permissions as perms
@@ -26,7 +28,9 @@ from .models import (
     LedgerSummary,
 )
 from .selectors import grant_figures
-from .services.grants import tranche_refusal
+from .services.grants import tranche_facts, tranche_refusal
+
+User = get_user_model()
 
 MONEY_ROLES = (*TRUSTEE_ROLES, Role.FINANCE_OFFICER, Role.FUNDER_AUDITOR)
 
@@ -143,67 +147,159 @@ def _claims(fund: Fund, status: str):
     return (
         Claim.objects.filter(grant__fund=fund, status=status)
         .select_related("grant", "grant__fund__neighbourhood", "grant__proposal", "submitted_by")
-        .prefetch_related(Prefetch("items", queryset=ClaimItem.objects.order_by("id")))
+        .prefetch_related(
+            Prefetch("items", queryset=ClaimItem.objects.order_by("id")),
+            # What the permission predicates read, for the whole page at once.
+            Prefetch("grant__contacts", queryset=User.objects.only("pk")),
+            Prefetch("grant__proposal__linked_trustees", queryset=User.objects.only("pk")),
+        )
         .order_by("submitted_at", "pk")
     )
 
 
-def claims_to_approve(*, fund: Fund, user) -> list[Claim]:
-    """Submitted claims this trustee may approve (not their own, not conflicted)."""
-    return [c for c in _claims(fund, Claim.Status.SUBMITTED) if perms.can_approve_claim(user, c)]
+def _not_conflicted_on_grant(claims, user, *, grant: str = "grant"):
+    """Leave out rows whose grant names the user as payee, proposer or linked trustee, or that
+    they declared a conflict on: has_conflict's rules as a filter, so a list page cuts pages
+    from what the user may act on. The predicates still check every row shown."""
+    return claims.exclude(
+        Q(**{f"{grant}__recipient_user": user})
+        | Q(**{f"{grant}__proposal__proposer": user})
+        | Q(
+            Exists(
+                Grant.contacts.through.objects.filter(grant_id=OuterRef(f"{grant}_id"), user=user)
+            )
+        )
+        | Q(
+            Exists(
+                Proposal.linked_trustees.through.objects.filter(
+                    proposal_id=OuterRef(f"{grant}__proposal_id"), user=user
+                )
+            )
+        )
+        | Q(
+            Exists(
+                ConflictDeclaration.objects.filter(
+                    user=user,
+                    object_type=Grant._meta.label_lower,
+                    object_id=Cast(OuterRef(f"{grant}_id"), CharField()),
+                )
+            )
+        )
+    )
 
 
-def claims_to_pay(*, fund: Fund, user) -> list[Claim]:
-    """Approved claims of reimbursement grants, which this finance officer may pay."""
-    return [
-        c
-        for c in _claims(fund, Claim.Status.APPROVED)
-        if c.grant.payment_mode == Grant.PaymentMode.REIMBURSEMENT and perms.can_pay_claim(user, c)
-    ]
+def _prime(user, rows, grant_of) -> None:
+    # Every row's own grant object (select_related gives each row its own copy).
+    prime_declared_conflicts(user, [grant_of(row) for row in rows])
+
+
+def claims_to_approve_queryset(*, fund: Fund, user):
+    """Submitted claims this trustee may approve (not their own, not conflicted), for the
+    page to paginate; none when they cannot use a trustee's powers."""
+    if not can_use_powers(user, fund.neighbourhood, TRUSTEE_ROLES):
+        return Claim.objects.none()
+    claims = _claims(fund, Claim.Status.SUBMITTED).exclude(submitted_by=user)
+    return _not_conflicted_on_grant(claims, user)
+
+
+def claims_to_approve(*, fund: Fund, user, claims=None) -> list[Claim]:
+    """The claims (or one page of them) this trustee may approve, checked by the predicate
+    with no query per claim."""
+    if claims is None:
+        claims = claims_to_approve_queryset(fund=fund, user=user)
+    claims = list(claims)
+    _prime(user, claims, lambda c: c.grant)
+    return [c for c in claims if perms.can_approve_claim(user, c)]
+
+
+def claims_to_pay_queryset(*, fund: Fund, user):
+    """Approved claims of reimbursement grants this finance officer may pay (not the claim's
+    approver or submitter, not the grant's approver, not conflicted), for the page to
+    paginate."""
+    if not can_use_powers(user, fund.neighbourhood, perms.FINANCE):
+        return Claim.objects.none()
+    claims = (
+        _claims(fund, Claim.Status.APPROVED)
+        .filter(grant__payment_mode=Grant.PaymentMode.REIMBURSEMENT)
+        .exclude(Q(submitted_by=user) | Q(approved_by=user) | Q(grant__approved_by=user))
+    )
+    return _not_conflicted_on_grant(claims, user)
+
+
+def claims_to_pay(*, fund: Fund, user, claims=None) -> list[Claim]:
+    """The claims (or one page of them) this finance officer may pay, checked by the
+    predicate with no query per claim."""
+    if claims is None:
+        claims = claims_to_pay_queryset(fund=fund, user=user)
+    claims = list(claims)
+    _prime(user, claims, lambda c: c.grant)
+    return [c for c in claims if perms.can_pay_claim(user, c)]
+
+
+def _pending_tranches(fund: Fund):
+    return (
+        GrantTranche.objects.filter(grant__fund=fund, status=GrantTranche.Status.PENDING)
+        .select_related("grant", "grant__fund", "grant__fund__neighbourhood", "grant__proposal")
+        .prefetch_related(
+            Prefetch("grant__contacts", queryset=User.objects.only("pk")),
+            Prefetch("grant__proposal__linked_trustees", queryset=User.objects.only("pk")),
+        )
+        .order_by("grant_id", "number")
+    )
 
 
 def tranches_ready(*, fund: Fund, user) -> list[GrantTranche]:
-    """Pending tranches whose conditions hold, which this finance officer may release."""
-    tranches = (
-        GrantTranche.objects.filter(
-            grant__fund=fund,
-            status=GrantTranche.Status.PENDING,
+    """Pending tranches whose conditions hold, which this finance officer may release: the
+    first pending tranche of each active advance grant at most, so the list is bounded by
+    the grants; a fixed number of queries however many (tranche_facts)."""
+    if not can_use_powers(user, fund.neighbourhood, perms.FINANCE):
+        return []
+    earlier = GrantTranche.objects.filter(
+        grant_id=OuterRef("grant_id"),
+        number__lt=OuterRef("number"),
+        status=GrantTranche.Status.PENDING,
+    )
+    candidates = (
+        _pending_tranches(fund)
+        .filter(
             grant__status=Grant.Status.ACTIVE,
             grant__payment_mode=Grant.PaymentMode.ADVANCE,
+            held_at__isnull=True,
         )
-        .select_related("grant", "grant__fund", "grant__fund__neighbourhood")
-        .order_by("grant_id", "number")
+        .exclude(Exists(earlier))
+        .exclude(grant__approved_by=user)
     )
-    ready = []
-    for tranche in tranches:
-        if tranche_refusal(tranche, fund, tranche.grant) is None and perms.can_release_tranche(
-            user, tranche
-        ):
-            ready.append(tranche)
-    return ready
+    tranches = list(_not_conflicted_on_grant(candidates, user))
+    facts = tranche_facts(tranches)
+    _prime(user, tranches, lambda t: t.grant)
+    return [
+        t
+        for t in tranches
+        if tranche_refusal(t, fund, t.grant, facts[t.pk]) is None
+        and perms.can_release_tranche(user, t)
+    ]
 
 
 def tranches_waiting(*, fund: Fund) -> list[tuple[GrantTranche, str]]:
-    """Pending tranches that cannot be paid yet, with the reason (held, condition, order)."""
-    tranches = (
-        GrantTranche.objects.filter(grant__fund=fund, status=GrantTranche.Status.PENDING)
-        .select_related("grant")
-        .order_by("grant_id", "number")
-    )
+    """Pending tranches that cannot be paid yet, with the reason (held, condition, order):
+    a fixed number of queries however many (tranche_facts)."""
+    tranches = list(_pending_tranches(fund))
+    facts = tranche_facts(tranches)
     waiting = []
     for tranche in tranches:
-        reason = tranche_refusal(tranche, fund, tranche.grant)
+        reason = tranche_refusal(tranche, fund, tranche.grant, facts[tranche.pk])
         if reason:
             waiting.append((tranche, reason))
     return waiting
 
 
-def grants_to_start(*, fund: Fund) -> list[Grant]:
-    """Grants approved but not yet active: the finance officer issues and activates them."""
-    return list(
-        fund.grants.filter(
-            status__in=[Grant.Status.APPROVED, Grant.Status.AGREEMENT_ISSUED]
-        ).select_related("proposal")
+def grants_to_start(*, fund: Fund):
+    """Grants approved but not yet active: the finance officer issues and activates them.
+    A queryset for the page to paginate."""
+    return (
+        fund.grants.filter(status__in=[Grant.Status.APPROVED, Grant.Status.AGREEMENT_ISSUED])
+        .select_related("proposal")
+        .order_by("pk")
     )
 
 

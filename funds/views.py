@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from communities.permissions import TRUSTEE_ROLES, ensure_powers
 from config.errors import ApplicationError, ForbiddenError, NotFoundError
-from config.pagination import paginate
+from config.pagination import other_params, paginate
 from proposals.models import Proposal
 
 from . import minutes as minutes_pdf
@@ -24,6 +24,9 @@ from .services.decisions import (
     current_trustee_ids,
     proposal_waiting_for_decision,
 )
+
+# Every list on these pages is cut into pages of this size (issue 17).
+PER_PAGE = 20
 
 
 def _fund(pk: int) -> Fund:
@@ -62,6 +65,13 @@ def index(request: HttpRequest) -> HttpResponse:
 def fund_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The fund's money: received, committed, paid, recovered, available; the schedule."""
     fund = _viewable_fund(request, pk)
+    grants = paginate(
+        request,
+        selectors_pages.fund_grants_queryset(fund=fund),
+        PER_PAGE,
+        param="grants",
+    )
+    grants.object_list = selectors_pages.fund_grants(fund=fund, grants=grants.object_list)
     return render(
         request,
         "funds/fund.html",
@@ -69,7 +79,8 @@ def fund_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "fund": fund,
             "figures": selectors.fund_figures(fund=fund),
             "tranches": selectors_pages.fund_tranches(fund=fund),
-            "grants": selectors_pages.fund_grants(fund=fund),
+            "grants": grants,
+            "grants_query": other_params(request, "grants"),
             "decisions": fund.decisions.select_related("meeting", "proposal")[:20],
             "is_trustee": perms.can_record_decision(request.user, fund),
             "is_finance": perms.can_manage_fund(request.user, fund),
@@ -103,13 +114,24 @@ def trustee_todo(request: HttpRequest, pk: int) -> HttpResponse:
     """A trustee's money to-do: proposals to decide, claims to approve."""
     fund = _fund(pk)
     ensure_powers(request.user, fund.neighbourhood, TRUSTEE_ROLES, action="decide on money")
+    claims = paginate(
+        request,
+        selectors_pages.claims_to_approve_queryset(fund=fund, user=request.user),
+        PER_PAGE,
+        param="claims",
+    )
+    claims.object_list = selectors_pages.claims_to_approve(
+        fund=fund, user=request.user, claims=claims.object_list
+    )
     return render(
         request,
         "funds/todo.html",
         {
             "fund": fund,
-            "due": paginate(request, selectors_pages.decisions_due(fund=fund), 20),
-            "claims": selectors_pages.claims_to_approve(fund=fund, user=request.user),
+            "due": paginate(request, selectors_pages.decisions_due(fund=fund), PER_PAGE),
+            "claims": claims,
+            "claims_query": other_params(request, "claims"),
+            "due_query": other_params(request, "page"),
             "figures": selectors.fund_figures(fund=fund),
             "queries": selectors_queries.open_queries(fund=fund),
         },
@@ -120,15 +142,38 @@ def finance_queue(request: HttpRequest, pk: int) -> HttpResponse:
     """The finance officer's queue: grants to start, tranches to release, claims to pay."""
     fund = _fund(pk)
     ensure_powers(request.user, fund.neighbourhood, perms.FINANCE, action="pay grants")
+    user = request.user
+    claims = paginate(
+        request,
+        selectors_pages.claims_to_pay_queryset(fund=fund, user=user),
+        PER_PAGE,
+        param="claims",
+    )
+    claims.object_list = selectors_pages.claims_to_pay(
+        fund=fund, user=user, claims=claims.object_list
+    )
     return render(
         request,
         "funds/queue.html",
         {
             "fund": fund,
-            "to_start": selectors_pages.grants_to_start(fund=fund),
-            "tranches": selectors_pages.tranches_ready(fund=fund, user=request.user),
-            "waiting": selectors_pages.tranches_waiting(fund=fund),
-            "claims": selectors_pages.claims_to_pay(fund=fund, user=request.user),
+            "to_start": paginate(
+                request, selectors_pages.grants_to_start(fund=fund), PER_PAGE, param="start"
+            ),
+            "tranches": paginate(
+                request,
+                selectors_pages.tranches_ready(fund=fund, user=user),
+                PER_PAGE,
+                param="ready",
+            ),
+            "waiting": paginate(
+                request, selectors_pages.tranches_waiting(fund=fund), PER_PAGE, param="waiting"
+            ),
+            "claims": claims,
+            "query": {
+                name: other_params(request, name)
+                for name in ("claims", "start", "ready", "waiting")
+            },
             "receivable": [t for t in fund.tranches.all() if t.received_at is None],
             "figures": selectors.fund_figures(fund=fund),
         },

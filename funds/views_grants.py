@@ -9,13 +9,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from config.errors import ApplicationError, ForbiddenError
+from config.pagination import other_params, paginate
 
 from . import permissions as perms
 from . import selectors_pages, selectors_queries, services
 from .forms import ClaimForm, ReasonForm
 from .models import Claim, ClaimItem, Grant, GrantTranche
 from .receipt_access import receipt_response
-from .services.grants import tranche_refusal
+from .services.grants import tranche_facts, tranche_refusal
 
 
 def _grant(request: HttpRequest, pk: int) -> Grant:
@@ -34,9 +35,10 @@ def grant_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The grantee's grant page: conditions, tranches, claims and what to do next."""
     grant = _grant(request, pk)
     tranches = list(grant.tranches.all())
+    facts = tranche_facts(tranches)  # the same queries however many tranches
     for tranche in tranches:
         tranche.waiting_reason = (
-            tranche_refusal(tranche, grant.fund, grant)
+            tranche_refusal(tranche, grant.fund, grant, facts[tranche.pk])
             if tranche.status == GrantTranche.Status.PENDING
             else None
         )
@@ -47,7 +49,8 @@ def grant_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "grant": grant,
             "money": selectors_pages.grant_money(grant=grant),
             "tranches": tranches,
-            "claims": grant.claims.prefetch_related("items"),
+            "claims": paginate(request, grant.claims.all(), 20, param="claims"),
+            "claims_query": other_params(request, "claims"),
             "can_claim": perms.can_submit_claim(request.user, grant)
             and grant.status in (Grant.Status.ACTIVE, Grant.Status.AGREEMENT_ISSUED),
             "can_view_fund": perms.can_view_fund(request.user, grant.fund),
@@ -102,6 +105,7 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     claim = _claim(request, pk)
     grant = claim.grant
     is_submitted = claim.status == Claim.Status.SUBMITTED
+    items = list(claim.items.all())
     can_pay = (
         claim.status == Claim.Status.APPROVED
         and grant.payment_mode == Grant.PaymentMode.REIMBURSEMENT
@@ -113,8 +117,8 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "claim": claim,
             "grant": grant,
-            "items": list(claim.items.all()),
-            "total": sum(i.amount_pence for i in claim.items.all()),
+            "items": items,
+            "total": sum(i.amount_pence for i in items),
             "can_review": is_submitted and perms.can_approve_claim(request.user, claim),
             "can_raise_query": claim.status != claim.Status.DRAFT
             and perms.can_raise_query(request.user, claim.grant.fund),

@@ -147,7 +147,10 @@ class Proposal(models.Model):
         """The proposer and the trustees the proposal declares links to: they cannot screen
         or decide it (communities.permissions.has_conflict asks this)."""
         ids = {self.proposer_id}
-        if self.pk:
+        if self.pk and "linked_trustees" in getattr(self, "_prefetched_objects_cache", {}):
+            # A list page prefetched them: no query per proposal.
+            ids.update(user.pk for user in self.linked_trustees.all())
+        elif self.pk:
             ids.update(self.linked_trustees.values_list("pk", flat=True))
         return sorted(ids)
 

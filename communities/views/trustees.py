@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from config.errors import ApplicationError, ForbiddenError, NotFoundError
-from config.pagination import other_params, paginate
+from config.pagination import other_params, paginate, seek, seek_params
 
 from .. import exports, selectors, services
 from .. import permissions as perms
@@ -43,9 +43,10 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
             "nb": nb,
             "q": query,
             "pending": paginate(request, pending, PENDING_PER_PAGE, param="waiting"),
-            "others": paginate(request, others, MEMBERS_PER_PAGE),
+            # Seek pages: page 400 costs what page 1 does (config.pagination.seek).
+            "others": seek(request, others, MEMBERS_PER_PAGE, group="status"),
             "pending_query": other_params(request, "waiting"),
-            "others_query": other_params(request, "page"),
+            "others_query": seek_params(request, "page"),
             "attest_form": AttestForm(),
             "reject_form": RejectForm(),
         },

@@ -119,7 +119,13 @@ class Grant(models.Model):
     def payee_user_ids(self) -> set[int]:
         """People who receive its money: for running costs to the fund holder, the person
         claiming (a contact), not the organisation (RULINGS, Money)."""
-        ids = set(self.contacts.values_list("pk", flat=True)) if self.pk else set()
+        if not self.pk:
+            ids = set()
+        elif "contacts" in getattr(self, "_prefetched_objects_cache", {}):
+            # A list page prefetched them (funds.selectors_pages): no query per grant.
+            ids = {user.pk for user in self.contacts.all()}
+        else:
+            ids = set(self.contacts.values_list("pk", flat=True))
         if self.recipient_user_id:
             ids.add(self.recipient_user_id)
         return ids

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from communities.permissions import has_conflict
@@ -370,17 +371,71 @@ def grant_withdraw(*, actor, grant: Grant, reason: str) -> Grant:
     return grant
 
 
+def _report_kind(tranche: GrantTranche) -> str:
+    return (
+        MonitoringReport.Kind.SPEND
+        if tranche.precondition == GrantTranche.Precondition.SPEND_REPORT_ACCEPTED
+        else MonitoringReport.Kind.PROGRESS
+    )
+
+
+@dataclass(frozen=True)
+class TrancheFacts:
+    """What tranche_refusal reads from other rows, found for many tranches at once."""
+
+    earlier_pending: bool
+    precondition_met: bool
+
+
+def tranche_facts(tranches: Iterable[GrantTranche]) -> dict[int, TrancheFacts]:
+    """tranche_refusal's reads for a list page, in two queries however many tranches: the
+    grants' pending tranche numbers, their payment dates and their latest accepted report
+    of each kind (the same rules as tranche_precondition_met, applied in Python)."""
+    tranches = list(tranches)
+    grant_ids = {t.grant_id for t in tranches}
+    if not grant_ids:
+        return {}
+    pending: dict[int, list[int]] = {}
+    released: dict[int, list[tuple[int, dt.datetime]]] = {}
+    rows = GrantTranche.objects.filter(grant_id__in=grant_ids).values_list(
+        "grant_id", "number", "status", "released_at"
+    )
+    for grant_id, number, status, released_at in rows:
+        if status == GrantTranche.Status.PENDING:
+            pending.setdefault(grant_id, []).append(number)
+        if released_at is not None:
+            released.setdefault(grant_id, []).append((number, released_at))
+    latest_report = {
+        (row["grant_id"], row["kind"]): (row["latest"], row["n"])
+        for row in MonitoringReport.objects.filter(
+            grant_id__in=grant_ids, status=MonitoringReport.Status.ACCEPTED
+        )
+        .order_by()
+        .values("grant_id", "kind")
+        .annotate(latest=Max("reviewed_at"), n=Count("pk"))
+    }
+    facts = {}
+    for t in tranches:
+        earlier = any(n < t.number for n in pending.get(t.grant_id, ()))
+        if t.precondition == GrantTranche.Precondition.NONE:
+            met = True
+        else:
+            latest, accepted = latest_report.get((t.grant_id, _report_kind(t)), (None, 0))
+            previous = max(
+                (at for n, at in released.get(t.grant_id, ()) if n < t.number), default=None
+            )
+            met = accepted > 0 if previous is None else (latest is not None and latest > previous)
+        facts[t.pk] = TrancheFacts(earlier_pending=earlier, precondition_met=met)
+    return facts
+
+
 def tranche_precondition_met(tranche: GrantTranche) -> bool:
     """A tranche's precondition holds: an accepted report of the kind it names, accepted
     after the previous tranche was paid (so each report unlocks one tranche)."""
     P = GrantTranche.Precondition
     if tranche.precondition == P.NONE:
         return True
-    kind = (
-        MonitoringReport.Kind.SPEND
-        if tranche.precondition == P.SPEND_REPORT_ACCEPTED
-        else MonitoringReport.Kind.PROGRESS
-    )
+    kind = _report_kind(tranche)
     reports = MonitoringReport.objects.filter(
         grant_id=tranche.grant_id, kind=kind, status=MonitoringReport.Status.ACCEPTED
     )
@@ -396,8 +451,11 @@ def tranche_precondition_met(tranche: GrantTranche) -> bool:
     return reports.exists()
 
 
-def tranche_refusal(tranche: GrantTranche, fund: Fund, grant: Grant) -> str | None:
-    """Why the tranche cannot be paid now (state and preconditions), or None."""
+def tranche_refusal(
+    tranche: GrantTranche, fund: Fund, grant: Grant, facts: TrancheFacts | None = None
+) -> str | None:
+    """Why the tranche cannot be paid now (state and preconditions), or None. A list page
+    passes the `facts` it found for all its tranches at once (tranche_facts)."""
     if fund.status not in PAYING_FUND_STATES:
         return f"The fund is “{fund.get_status_display()}”, so it pays nothing."
     if grant.status != G.ACTIVE:
@@ -408,12 +466,16 @@ def tranche_refusal(tranche: GrantTranche, fund: Fund, grant: Grant) -> str | No
         return "This tranche was cancelled."
     if tranche.is_held:
         return f"The funder's auditor is holding this tranche: {tranche.held_reason}"
-    earlier = GrantTranche.objects.filter(
-        grant=grant, number__lt=tranche.number, status=GrantTranche.Status.PENDING
-    )
-    if earlier.exists():
+    if facts is not None:
+        earlier_pending, met = facts.earlier_pending, facts.precondition_met
+    else:
+        earlier_pending = GrantTranche.objects.filter(
+            grant=grant, number__lt=tranche.number, status=GrantTranche.Status.PENDING
+        ).exists()
+        met = None
+    if earlier_pending:
         return "Earlier tranches of this grant must be paid first."
-    if not tranche_precondition_met(tranche):
+    if not (met if met is not None else tranche_precondition_met(tranche)):
         return f"Its condition is not met yet: {tranche.get_precondition_display().lower()}."
     return None
 
