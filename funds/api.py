@@ -61,8 +61,9 @@ class SpendSummary(ConditionalGetMixin, APIView):
         paid, and spend by theme (the public spend page's figures)."""
         nb = neighbourhood_get(user=request.user, slug=slug)
         funds = selectors_audit.public_funds(neighbourhood=nb)
+        figures = selectors.funds_figures(funds=funds)  # one grouped query for them all
         for fund in funds:
-            fund.public_figures = selectors.fund_figures(fund=fund)
+            fund.public_figures = figures[fund.pk]
         themes = selectors_audit.spend_by_theme(funds=funds) if funds else []
         data = {
             "neighbourhood": nb.slug,

@@ -90,7 +90,31 @@ class Figures:
         return self.available + self.outstanding
 
 
+def funds_figures(*, funds) -> dict[int, Figures]:
+    """Each fund's figures now, by fund id: one grouped query over the yearly summary that
+    every posting keeps in its own transaction (funds.models.LedgerSummary), however many
+    funds, accounts and entries. The same figures as the running balances (verify_ledger
+    checks the summary against the legs)."""
+    ids = [f.pk if isinstance(f, Fund) else f for f in funds]
+    balances = {fund_id: dict.fromkeys(A.values, 0) for fund_id in ids}
+    if ids:
+        rows = (
+            LedgerSummary.objects.filter(fund_id__in=ids)
+            .order_by()
+            .values("fund_id", "account")
+            .annotate(total=Sum("amount_pence"))
+        )
+        for row in rows:
+            balances[row["fund_id"]][row["account"]] = int(row["total"] or 0)
+    return {fund_id: Figures.from_balances(b) for fund_id, b in balances.items()}
+
+
 def fund_figures(*, fund: Fund | int, until: dt.datetime | None = None) -> Figures:
+    """The fund's figures now (one grouped query, funds_figures) or at `until` (the running
+    balances: one index seek per account)."""
+    if until is None:
+        fund_id = fund.pk if isinstance(fund, Fund) else fund
+        return funds_figures(funds=[fund_id])[fund_id]
     return Figures.from_balances(account_balances(fund=fund, until=until))
 
 

@@ -254,11 +254,16 @@ def _public_funds(neighbourhood):
     return Fund.objects.filter(neighbourhood=neighbourhood).exclude(status=Fund.Status.PROPOSED)
 
 
-def public_funds(*, neighbourhood) -> list[Fund]:
+def public_funds_queryset(*, neighbourhood):
     """The neighbourhood's public funds (those with an agreement), oldest first."""
-    return list(
+    return (
         _public_funds(neighbourhood).select_related("funder", "holder").order_by("starts_on", "pk")
     )
+
+
+def public_funds(*, neighbourhood) -> list[Fund]:
+    """The neighbourhood's public funds (those with an agreement), oldest first."""
+    return list(public_funds_queryset(neighbourhood=neighbourhood))
 
 
 def public_grants(*, neighbourhood, status: str = "", fund_id: int | None = None):
@@ -291,15 +296,14 @@ def public_grant_get(*, pk: int, user):
     )
 
 
-def accepted_reports(*, funds) -> dict[int, int]:
-    """Accepted monitoring reports per grant (progress, shown as a count: report bodies may
-    name people)."""
+def accepted_reports(*, funds=None, grants=None) -> dict[int, int]:
+    """Accepted monitoring reports per grant of these funds, or of these grants (progress,
+    shown as a count: report bodies may name people). One query."""
+    reports = MonitoringReport.objects.filter(status=MonitoringReport.Status.ACCEPTED)
+    if funds is not None:
+        reports = reports.filter(grant__fund__in=funds)
+    if grants is not None:
+        reports = reports.filter(grant_id__in=[g.pk for g in grants])
     return dict(
-        MonitoringReport.objects.filter(
-            grant__fund__in=funds, status=MonitoringReport.Status.ACCEPTED
-        )
-        .order_by()
-        .values("grant_id")
-        .annotate(n=Count("pk"))
-        .values_list("grant_id", "n")
+        reports.order_by().values("grant_id").annotate(n=Count("pk")).values_list("grant_id", "n")
     )

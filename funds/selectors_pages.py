@@ -51,14 +51,18 @@ def funds_for_user(*, user) -> list[Fund]:
     )
 
 
-def grants_for_contact(*, user) -> list[Grant]:
-    """Grants the user receives or reports on (the grantee role)."""
+def grants_for_contact(*, user):
+    """Grants the user receives or reports on (the grantee role), newest first: a queryset
+    for the page to paginate."""
     if not getattr(user, "is_authenticated", False):
-        return []
-    return list(
-        Grant.objects.filter(Q(contacts=user) | Q(recipient_user=user))
-        .distinct()
+        return Grant.objects.none()
+    return (
+        Grant.objects.filter(
+            Q(recipient_user=user)
+            | Q(pk__in=Grant.contacts.through.objects.filter(user=user).values("grant_id"))
+        )
         .select_related("fund", "recipient_organisation")
+        .order_by("-pk")
     )
 
 

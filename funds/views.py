@@ -55,10 +55,13 @@ def index(request: HttpRequest) -> HttpResponse:
             "finance": perms.can_manage_fund(request.user, fund),
             "auditor": perms.can_suspend_fund(request.user, fund),
         }
+    grants = paginate(
+        request, selectors_pages.grants_for_contact(user=request.user), PER_PAGE, param="grants"
+    )
     return render(
         request,
         "funds/index.html",
-        {"funds": funds, "grants": selectors_pages.grants_for_contact(user=request.user)},
+        {"funds": funds, "grants": grants, "grants_query": other_params(request, "grants")},
     )
 
 

@@ -15,11 +15,15 @@ from django.utils.safestring import mark_safe
 
 from communities.models import Neighbourhood
 from communities.permissions import TRUSTEE_ROLES, ensure_powers
+from config.pagination import other_params, paginate
 from prospects.charts import bar_chart
 
 from . import permissions as perms
 from . import selectors, selectors_audit, selectors_pages, selectors_queries
 from .models import ExportJob, Fund
+
+# The public spend page cuts its funds and its grants into pages of this size (issue 17).
+PUBLIC_PER_PAGE = 20
 
 
 def _audited_fund(request: HttpRequest, pk: int) -> Fund:
@@ -107,16 +111,34 @@ def entries(request: HttpRequest, pk: int, drill: str) -> HttpResponse:
 
 
 def public_spend(request: HttpRequest, slug: str) -> HttpResponse:
-    """Where the neighbourhood's money went, for anyone: no receipts, no personal data."""
+    """Where the neighbourhood's money went, for anyone: no receipts, no personal data.
+
+    A fixed number of queries however many funds and grants (issue 17): the funds and the
+    grants are each cut into pages, the page's funds' figures are one grouped query, and the
+    page's grants' figures and accepted reports two and one."""
     neighbourhood = get_object_or_404(Neighbourhood, slug=slug)
-    funds = selectors_audit.public_funds(neighbourhood=neighbourhood)
-    reports = selectors_audit.accepted_reports(funds=funds)
-    for fund in funds:
-        fund.public_figures = selectors.fund_figures(fund=fund)
-        fund.public_grants = selectors_pages.fund_grants(fund=fund)
-        for grant in fund.public_grants:
-            grant.accepted_reports = reports.get(grant.pk, 0)
-    themes = selectors_audit.spend_by_theme(funds=funds) if funds else []
+    funds = paginate(
+        request,
+        selectors_audit.public_funds_queryset(neighbourhood=neighbourhood),
+        PUBLIC_PER_PAGE,
+        param="funds",
+    )
+    figures = selectors.funds_figures(funds=funds.object_list)
+    for fund in funds.object_list:
+        fund.public_figures = figures[fund.pk]
+    grants = paginate(
+        request,
+        selectors_audit.public_grants(neighbourhood=neighbourhood),
+        PUBLIC_PER_PAGE,
+        param="grants",
+    )
+    grants.object_list = selectors_pages.attach_grant_figures(list(grants.object_list))
+    reports = selectors_audit.accepted_reports(grants=grants.object_list)
+    for grant in grants.object_list:
+        grant.accepted_reports = reports.get(grant.pk, 0)
+    themes = selectors_audit.spend_by_theme(
+        funds=selectors_audit.public_funds_queryset(neighbourhood=neighbourhood).values("pk")
+    )
     chart = bar_chart(
         title="Spend by theme, in pounds", bars=[(label, p / 100) for label, p in themes]
     )
@@ -126,6 +148,9 @@ def public_spend(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "neighbourhood": neighbourhood,
             "funds": funds,
+            "funds_query": other_params(request, "funds"),
+            "grants": grants,
+            "grants_query": other_params(request, "grants"),
             "themes": themes,
             "chart": mark_safe(chart),  # noqa: S308 - built with escape()
         },

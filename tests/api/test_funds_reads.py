@@ -27,8 +27,8 @@ def world():
 
 def test_spend_summary_shows_the_public_page_figures(world, django_assert_num_queries):
     url = reverse("api:spend", kwargs={"slug": world.neighbourhood.slug})
-    # neighbourhood, funds, 7 account balances per fund, spend by theme
-    with django_assert_num_queries(10):
+    # neighbourhood, funds, their figures (one grouped query for all funds), spend by theme
+    with django_assert_num_queries(4):
         response = APIClient().get(url)
     assert response.status_code == 200, response.json()
     body = response.json()

@@ -29,9 +29,9 @@ def test_fund_page_costs_the_same_queries_for_2_or_22_grants(
         grant(world, amount_pence=10_000, activate=False)
     many, response = _get(client, url)
     assert few == many
-    # the fund, session, user and role checks, the figures (one per account), the funder's
+    # the fund, session, user and role checks, the figures (one grouped query), the funder's
     # tranches, the grants' count, page and figures (2), the decisions, the header's link
-    with django_assert_num_queries(20):
+    with django_assert_num_queries(14):
         client.get(url)
     grants = response.context["grants"]
     assert grants.paginator.count == 22 and len(grants.object_list) == 20

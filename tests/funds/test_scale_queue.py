@@ -59,7 +59,7 @@ def test_finance_queue_costs_the_same_queries_for_3_or_30_items(
     assert few == many
     # pinned (listed in test_finance_queue_pin): each list is a count and a page, or one
     # query, with its prefetches and the tranches' facts
-    with django_assert_num_queries(33):
+    with django_assert_num_queries(27):
         client.get(url)
     claims = response.context["claims"]
     assert claims.paginator.count == 30 and len(claims.object_list) == 20
@@ -86,9 +86,9 @@ def test_finance_queue_pin(client, world, django_assert_num_queries):
     # fund, session, user, email, roles, two-factor; claims: count, page, items, contacts,
     # linked trustees, declared conflicts; grants to start: count; tranches ready: rows,
     # contacts, linked trustees, facts (2), declared conflicts; waiting: rows, contacts,
-    # linked trustees, facts (2); the funder's tranches; the fund's figures (7, one per
-    # account); the header's to-do link
-    with django_assert_num_queries(33):
+    # linked trustees, facts (2); the funder's tranches; the fund's figures (one grouped
+    # query); the header's to-do link
+    with django_assert_num_queries(27):
         client.get(url)
 
 
@@ -159,8 +159,8 @@ def test_trustee_money_todo_costs_the_same_queries_for_3_or_30_claims(
     assert few == many
     # session, user, fund, roles, two-factor (2); decisions due: count; claims: count, page,
     # items, contacts, linked trustees, declared conflicts; open queries; the fund's
-    # figures (7, one per account); the header's to-do link
-    with django_assert_num_queries(22):
+    # figures (one grouped query); the header's to-do link
+    with django_assert_num_queries(16):
         client.get(url)
     claims = response.context["claims"]
     assert claims.paginator.count == 30 and len(claims.object_list) == 20

@@ -20,9 +20,9 @@ pytestmark = pytest.mark.django_db
 A = Account
 
 # The workspace page, whatever the ledger's size: session and user, the auditor's roles, the
-# fund, the figures (one seek per account), the yearly summary, spend by theme, one page of
+# fund, the figures (one grouped query), the yearly summary, spend by theme, one page of
 # each register (a count and the rows), the trail and the receipt views.
-WORKSPACE_QUERIES = 41  # 40 + the header's to-do link for signed-in users
+WORKSPACE_QUERIES = 35  # 34 + the header's to-do link for signed-in users
 
 
 def _activity(world):
