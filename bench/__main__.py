@@ -42,7 +42,7 @@ MODULES = [
 ]
 # Quick arguments for modules that only have `main(argv)`.
 QUICK_ARGS = {
-    "bench.postcodes": ["--rows", "300000"],
+    "bench.postcodes": ["--rows", "2000000"],
     "bench.ledger": ["--entries", "1000000"],  # the issue's own scale
     "bench.indicators": ["--rows", "200000"],
     "bench.redis_down": ["--repeats", "3"],
