@@ -34,6 +34,13 @@ def _iso(value) -> str:
     return value.astimezone(dt.UTC).isoformat()
 
 
+_PG_ISO = (
+    "CASE WHEN date_trunc('second', posted_at) = posted_at "
+    "THEN to_char(posted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"+00:00\"') "
+    "ELSE to_char(posted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"') END"
+)
+
+
 def _stream(sql: str, params: list) -> Iterator[tuple]:
     """Rows of one query, fetched in chunks through a server-side cursor on PostgreSQL
     (connection.chunked_cursor), so memory stays flat however long the ledger is."""
@@ -78,60 +85,70 @@ def ledger_entries(
     `sums` is given, each leg's amount is added to it per (local year, account, grant), for
     the check of the yearly summary (summary_problem)."""
     local_year = _LocalYears()
-    # On SQLite, read the stored text of posted_at: parsing three million timestamps only
-    # to print them again costs more than the hashing.
-    text = connection.vendor == "sqlite"
-    posted, leg_posted = (
-        ("CAST(posted_at AS TEXT)", "CAST(l.posted_at AS TEXT)")
-        if text
-        else ("posted_at", "l.posted_at")
-    )
+    if connection.vendor == "postgresql":
+        # posted_at as text already in the hashed format (datetime.isoformat() in UTC, no
+        # fraction when it is zero): building an aware datetime per row only to print it
+        # again cost more than the hashing. tests/funds/test_verify_ledger.py pins it.
+        posted, iso = _PG_ISO, None
+    else:
+        # SQLite: the stored text, rewritten (_iso) rather than parsed.
+        posted, iso = "CAST(posted_at AS TEXT)", _iso
     entries = _stream(
         f"SELECT id, fund_id, seq, idempotency_key, kind, memo, {posted}, reverses_id, "
         "grant_id, prev_hash, hash FROM funds_journalentry WHERE fund_id = %s ORDER BY seq",
         [fund_id],
     )
+    # Whether each leg is dated as its entry is compared in the database, not per row here.
     legs = _stream(
-        f"SELECT e.seq, l.entry_id, l.fund_id, {leg_posted}, l.account, l.amount_pence, "
-        "l.balance_after_pence "
+        "SELECT e.seq, l.entry_id, l.fund_id, l.posted_at = e.posted_at, l.account, "
+        "l.amount_pence, l.balance_after_pence "
         "FROM funds_journalleg l JOIN funds_journalentry e ON e.id = l.entry_id "
         "WHERE e.fund_id = %s ORDER BY e.seq, l.line",
         [fund_id],
     )
     leg = next(legs, None)
     running: dict[str, int] = {}
-    for row in entries:
-        entry_id, seq, posted = row[0], row[2], row[6]
+    summing = sums is not None
+    year_of, years = local_year, local_year.starts
+    for entry_id, fund, seq, key, kind, memo, posted, reverses, grant, prev, digest in entries:
+        posted_at = posted if iso is None else iso(posted)
+        legs_of: list[tuple[str, int]] = []
         entry = {
             "id": entry_id,
-            "fund_id": row[1],
+            "fund_id": fund,
             "seq": seq,
-            "idempotency_key": row[3],
-            "kind": row[4],
-            "memo": row[5],
-            "posted_at": _iso(posted),
-            "reverses_id": row[7],
-            "grant_id": row[8],
-            "prev_hash": row[9],
-            "hash": row[10],
-            "legs": [],
+            "idempotency_key": key,
+            "kind": kind,
+            "memo": memo,
+            "posted_at": posted_at,
+            "reverses_id": reverses,
+            "grant_id": grant,
+            "prev_hash": prev,
+            "hash": digest,
+            "legs": legs_of,
         }
-        year = local_year(entry["posted_at"]) if sums is not None else 0
+        if summing:
+            year = int(posted_at[:4])
+            start, following = years.get(year), years.get(year + 1)
+            if start is None or following is None or not start <= posted_at < following:
+                year = year_of(posted_at)
         # Skip legs of entries that sort before this one (only after tampering).
         while leg is not None and leg[0] < seq:
             leg = next(legs, None)
         while leg is not None and leg[0] == seq and leg[1] == entry_id:
-            entry["legs"].append((leg[4], leg[5]))
-            if sums is not None:
-                key = (year, leg[4], row[8])
-                sums[key] = sums.get(key, 0) + leg[5]
-            running[leg[4]] = running.get(leg[4], 0) + leg[5]
-            if running[leg[4]] != leg[6]:
+            _, _, leg_fund, same_date, account, amount, after = leg
+            legs_of.append((account, amount))
+            if summing:
+                total = (year, account, grant)
+                sums[total] = sums.get(total, 0) + amount
+            balance = running.get(account, 0) + amount
+            if balance != after:
                 entry["problem"] = "has a running balance that does not follow from the amounts"
-                running[leg[4]] = leg[6]
-            if leg[2] != fund_id:
+                balance = after
+            running[account] = balance
+            if leg_fund != fund_id:
                 entry["problem"] = "has a leg booked to another fund"
-            elif leg[3] != posted:
+            elif not same_date:
                 entry["problem"] = "has a leg dated differently from the entry"
             leg = next(legs, None)
         yield entry

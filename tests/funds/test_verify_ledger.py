@@ -3,16 +3,21 @@ hashes), naming the entry; it exits 0 on an intact ledger."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.utils import timezone
 
 from funds import services
 from funds.ledger_chain import entry_hash
 from funds.models import JournalEntry
+from funds.services import ledger as ledger_service
 from funds.services.ledger import entry_content
+from funds.verification import ledger_entries
 
 from .factories import grant
 
@@ -144,3 +149,40 @@ def test_an_edited_running_balance_is_caught(ledger):
     )
     code, err = run_verify()
     assert code == 1 and "entry #3" in err and "running balance" in err
+
+
+def test_a_leg_dated_differently_from_its_entry_is_caught(ledger):
+    w, entries = ledger
+    raw(
+        "UPDATE funds_journalleg SET posted_at = %s WHERE entry_id = %s",
+        [entries[2].posted_at + dt.timedelta(microseconds=1), entries[2].pk],
+    )
+    code, err = run_verify()
+    assert code == 1 and "entry #2" in err and "dated differently" in err
+
+
+@pytest.mark.parametrize(
+    "posted_at",
+    [
+        dt.datetime(2099, 3, 4, 5, 6, 7, tzinfo=dt.UTC),  # no fraction: isoformat() drops it
+        dt.datetime(2099, 3, 4, 5, 6, 7, 1, tzinfo=dt.UTC),
+        dt.datetime(2099, 7, 4, 5, 6, 7, 500000, tzinfo=dt.UTC),  # not '.5'; summer time
+        dt.datetime(2099, 12, 31, 23, 59, 59, 999999, tzinfo=dt.UTC),
+        dt.datetime(2100, 1, 1, 0, 0, 0, tzinfo=dt.UTC),
+    ],
+)
+def test_posted_at_is_read_back_exactly_as_the_service_hashed_it(world, monkeypatch, posted_at):
+    """verify_ledger reads posted_at as text (no datetime per row): byte for byte what
+    entry_content() hashed, with a zero fraction or not, on SQLite and on PostgreSQL (the
+    dates are later than the world's own entries, so the service keeps them as they are)."""
+    clock = SimpleNamespace(now=lambda: posted_at, localtime=timezone.localtime)
+    monkeypatch.setattr(ledger_service, "timezone", clock)
+    grant(world, amount_pence=10_000)
+    posted = list(JournalEntry.objects.filter(fund=world.fund, posted_at=posted_at))
+    assert posted
+    read = {entry["id"]: entry["posted_at"] for entry in ledger_entries(world.fund.pk)}
+    for entry in posted:
+        assert read[entry.pk] == entry.posted_at.astimezone(dt.UTC).isoformat()
+    assert read[posted[0].pk] == posted_at.isoformat()
+    code, out = run_verify("--fund", str(world.fund.pk))
+    assert code == 0, out
