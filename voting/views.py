@@ -281,11 +281,10 @@ def round_count(request, pk):
         messages.error(request, exc.message)
         return _back(round)
     job.refresh_from_db()
+    # A failed count gets no message here: the round page explains it and offers a retry.
     if job.state == CountJob.State.DONE:
         messages.success(request, "The vote is counted. Two trustees now certify it.")
-    elif job.state == CountJob.State.FAILED:
-        pass  # the round page explains the failure and offers to try again
-    else:
+    elif job.state != CountJob.State.FAILED:
         messages.success(request, "The count has started. This page shows how far it is.")
     return _back(round)
 
